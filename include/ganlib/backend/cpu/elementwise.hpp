@@ -1,0 +1,79 @@
+// backend/cpu/elementwise.hpp — unary, binary, ternary (where), fill, copy and random fills.
+// Contract: operands are Views already broadcast to the output's shape (stride 0 where a
+// dim is broadcast); the output is written, never read. Work is split over the pool.
+#pragma once
+#include "../../core/philox.hpp"
+#include "../../core/scalar_ops.hpp"
+#include "../../core/view.hpp"
+#include "strided_loop.hpp"
+#include "tag.hpp"
+
+namespace ganlib::kernels {
+
+template <class T>
+void unary(cpu, Unary op, T p0, T p1, const View<const T>& x, const View<T>& y) {
+  visit_unary(op, [&](auto f) {
+    cpu_detail::for_each_strided<2>(y.shape, {&y.strides, &x.strides},
+                                    [&](auto off, int64_t n, auto st) {
+      T* __restrict yo = y.data + off[0];
+      const T* __restrict xi = x.data + off[1];
+      if (st[0] == 1 && st[1] == 1)
+        for (int64_t i = 0; i < n; ++i) yo[i] = f(xi[i], p0, p1);
+      else
+        for (int64_t i = 0; i < n; ++i) yo[i * st[0]] = f(xi[i * st[1]], p0, p1);
+    });
+  });
+}
+
+template <class T>
+void binary(cpu, Binary op, const View<const T>& a, const View<const T>& b, const View<T>& y) {
+  visit_binary(op, [&](auto f) {
+    cpu_detail::for_each_strided<3>(y.shape, {&y.strides, &a.strides, &b.strides},
+                                    [&](auto off, int64_t n, auto st) {
+      T* __restrict yo = y.data + off[0];
+      const T* __restrict ai = a.data + off[1];
+      const T* __restrict bi = b.data + off[2];
+      if (st[0] == 1 && st[1] == 1 && st[2] == 1)
+        for (int64_t i = 0; i < n; ++i) yo[i] = f(ai[i], bi[i]);
+      else if (st[0] == 1 && st[1] == 1 && st[2] == 0)
+        for (int64_t i = 0; i < n; ++i) yo[i] = f(ai[i], bi[0]);
+      else if (st[0] == 1 && st[1] == 0 && st[2] == 1)
+        for (int64_t i = 0; i < n; ++i) yo[i] = f(ai[0], bi[i]);
+      else
+        for (int64_t i = 0; i < n; ++i) yo[i * st[0]] = f(ai[i * st[1]], bi[i * st[2]]);
+    });
+  });
+}
+
+// y = cond != 0 ? a : b
+template <class T>
+void where(cpu, const View<const T>& cond, const View<const T>& a, const View<const T>& b,
+           const View<T>& y) {
+  cpu_detail::for_each_strided<4>(y.shape, {&y.strides, &cond.strides, &a.strides, &b.strides},
+                                  [&](auto off, int64_t n, auto st) {
+    for (int64_t i = 0; i < n; ++i)
+      y.data[off[0] + i * st[0]] = cond.data[off[1] + i * st[1]] != T(0)
+                                       ? a.data[off[2] + i * st[2]]
+                                       : b.data[off[3] + i * st[3]];
+  });
+}
+
+template <class T>
+void fill(cpu, const View<T>& y, T value) {
+  cpu_detail::for_each_strided<1>(y.shape, {&y.strides}, [&](auto off, int64_t n, auto st) {
+    for (int64_t i = 0; i < n; ++i) y.data[off[0] + i * st[0]] = value;
+  });
+}
+
+// Element i of the contiguous output gets draw(i): uniform in [lo, hi) or normal(mean, std).
+template <class T>
+void random_fill(cpu, T* y, int64_t n, bool normal, double a, double b, uint64_t seed,
+                 uint64_t offset) {
+  parallel_for(n, 16384, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i)
+      y[i] = normal ? T(a + b * philox::normal(seed, offset, uint64_t(i)))
+                    : T(a + (b - a) * (1.0 - philox::uniform(seed, offset, uint64_t(i))));
+  });
+}
+
+}  // namespace ganlib::kernels

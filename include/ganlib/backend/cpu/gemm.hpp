@@ -1,0 +1,65 @@
+// backend/cpu/gemm.hpp — C = alpha·op(A)·op(B) + beta·C, row-major, the kernel conv and
+// matmul lower to.
+// Contract: A is M×K (K×M if trans_a), B is K×N (N×K if trans_b), C is M×N, each with its
+// leading dimension. Blocking: the N dimension (or M when N is small) is cut into one panel
+// per thread; each panel is an Eigen GEMM (packed, cache-blocked, AVX-512 where compiled
+// with it) running single-threaded, so the pool keeps both cores busy.
+#pragma once
+// GCC 12 reports false -Wmaybe-uninitialized inside its own AVX-512 intrinsics when Eigen's
+// kernels are inlined; silence exactly that warning for the GEMM and nothing else.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <Eigen/Core>
+
+#include "tag.hpp"
+#include "thread_pool.hpp"
+
+namespace ganlib::kernels {
+
+template <class T>
+void gemm(cpu, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
+          const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Stride = Eigen::OuterStride<>;
+  using CMap = Eigen::Map<const Mat, 0, Stride>;
+  using OMap = Eigen::Map<Mat, 0, Stride>;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
+    return;
+  }
+  // Work on the block C[m0:m1, n0:n1].
+  auto block = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    const int64_t m = m1 - m0, n = n1 - n0;
+    const T* a = trans_a ? A + m0 : A + m0 * lda;
+    const T* b = trans_b ? B + n0 * ldb : B + n0;
+    OMap c(C + m0 * ldc + n0, m, n, Stride(ldc));
+    if (beta == T(0)) c.setZero();
+    else if (beta != T(1)) c *= beta;
+    auto am = trans_a ? CMap(a, K, m, Stride(lda)) : CMap(a, m, K, Stride(lda));
+    auto bm = trans_b ? CMap(b, n, K, Stride(ldb)) : CMap(b, K, n, Stride(ldb));
+    if (!trans_a && !trans_b) c.noalias() += alpha * am * bm;
+    else if (trans_a && !trans_b) c.noalias() += alpha * am.transpose() * bm;
+    else if (!trans_a && trans_b) c.noalias() += alpha * am * bm.transpose();
+    else c.noalias() += alpha * am.transpose() * bm.transpose();
+  };
+  const double flops = double(M) * double(N) * double(K);
+  if (flops < 1e6 || num_threads() == 1) {
+    block(0, M, 0, N);
+  } else if (N >= M) {
+    // Panels of N, rounded to 16 columns so each panel's edge stays vector-aligned.
+    const int64_t panels = (N + 15) / 16;
+    parallel_for(panels, 1, [&](int64_t b, int64_t e) { block(0, M, b * 16, std::min(N, e * 16)); });
+  } else {
+    parallel_for(M, 8, [&](int64_t b, int64_t e) { block(b, e, 0, N); });
+  }
+}
+
+}  // namespace ganlib::kernels
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif

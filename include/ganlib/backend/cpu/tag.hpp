@@ -1,0 +1,21 @@
+// backend/cpu/tag.hpp — the `cpu` backend type and its memory primitives.
+// Contract: `cpu` is an empty type whose static members move bytes; its kernels are free
+// functions in ganlib::kernels taking a `cpu` first argument, one header per kernel family.
+#pragma once
+#include <cstddef>
+#include <cstring>
+
+#include "allocator.hpp"
+
+namespace ganlib {
+
+struct cpu {
+  static constexpr const char* name = "cpu";
+  static void* allocate(size_t bytes) { return cpu_detail::allocator().allocate(bytes); }
+  static void deallocate(void* p, size_t bytes) { cpu_detail::allocator().deallocate(p, bytes); }
+  static void copy_to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+  static void copy_from_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+  static void copy_within(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+};
+
+}  // namespace ganlib

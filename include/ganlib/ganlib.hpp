@@ -1,0 +1,17 @@
+// ganlib.hpp — the umbrella header: tensors, autograd, ops, layers, optimizers, I/O.
+//
+// A two-minute tour (define, build, compute, differentiate):
+//
+//   #include <ganlib/ganlib.hpp>
+//   using namespace ganlib;
+//   Generator gen(42);
+//   auto w = randn<float>({3, 4}, gen).requires_grad_();   // a leaf parameter
+//   auto x = randn<float>({8, 4}, gen);                    // a batch of inputs
+//   auto y = relu(linear(x, w));                            // ops record the graph
+//   auto loss = mean(square(y));
+//   loss.backward();                                        // w.grad() now holds dloss/dw
+//
+// Backends are types: Tensor<float, cpu> or Tensor<float, cuda>; `default_backend` (config.hpp)
+// is what Tensor<float> means. Each header under ganlib/ states its contract at the top.
+#pragma once
+#include "ops.hpp"
