@@ -14,6 +14,10 @@ TEST_CASE("factories fill the values they promise") {
   CHECK(full<float>({2}, 2.5f).to_vector() == std::vector<float>{2.5f, 2.5f});
   CHECK(arange<float>(0, 5).to_vector() == std::vector<float>{0, 1, 2, 3, 4});
   CHECK(arange<float>(1, 2, 0.25).numel() == 4);
+  // Tensors with a zero-sized dim are valid and empty.
+  CHECK(zeros<float>({2, 3, 0, 6}).numel() == 0);
+  CHECK(add(zeros<float>({2, 0}), ones<float>({1})).shape() == Shape{2, 0});
+  CHECK(sum(zeros<float>({2, 0}), {1}).to_vector() == std::vector<float>{0, 0});
   const auto s = scalar_tensor<float>(3.f);
   CHECK(s.dim() == 0);
   CHECK(s.item() == 3.f);

@@ -45,6 +45,7 @@ Collapsed<K> collapse(const Shape& shape, const std::array<const Strides*, K>& s
 template <size_t K, class Fn>
 void for_each_strided(const Shape& shape, const std::array<const Strides*, K>& strides, Fn&& fn,
                       int64_t grain = 32768) {
+  if (numel(shape) == 0) return;  // an empty tensor: nothing to visit
   const auto c = collapse<K>(shape, strides);
   const int rank = int(c.shape.size());
   const int64_t inner = c.shape.back();
