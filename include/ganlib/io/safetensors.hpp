@@ -4,6 +4,8 @@
 // Contract: reading is bounds-checked: a header length past the end of the file, malformed
 // JSON, an unknown dtype, offsets outside the data or overlapping another tensor, and a byte
 // count that does not match dtype × shape are each a ganlib::Error naming the file and key.
+// save() writes atomically (io/atomic_file.hpp); to_tensor / entry_from convert to and from
+// Tensor<T, B>.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -14,10 +16,14 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../core/error.hpp"
 #include "../core/shape.hpp"
+#include "../core/tensor.hpp"
+#include "../ops/factory.hpp"
+#include "atomic_file.hpp"
 
 namespace ganlib::safetensors {
 
@@ -163,7 +169,8 @@ inline File parse(const std::vector<uint8_t>& buf, const std::string& name) {
       GANLIB_CHECK(d.is_number_unsigned() || (d.is_number_integer() && d.get<int64_t>() >= 0),
                    "safetensors: ", name, ": tensor '", key, "' has a bad shape entry");
       const uint64_t dim = d.get<uint64_t>();
-      GANLIB_CHECK(dim == 0 || count <= (uint64_t(1) << 62) / dim, "safetensors: ", name,
+      GANLIB_CHECK(dim <= (uint64_t(1) << 59) && (dim == 0 || count <= (uint64_t(1) << 59) / dim),
+                   "safetensors: ", name,
                    ": tensor '", key, "' is impossibly large");
       count *= dim;
       e.shape.push_back(int64_t(dim));
@@ -192,9 +199,12 @@ inline File parse(const std::vector<uint8_t>& buf, const std::string& name) {
 }
 
 inline File load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  GANLIB_CHECK(in, "safetensors: cannot open ", path);
-  std::vector<uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<uint8_t> buf;
+  try {
+    buf = io::read_file_bytes(path);
+  } catch (const Error& e) {
+    ganlib::detail::fail("safetensors: ", e.what());  // e.g. "cannot open 'x': No such file..."
+  }
   return parse(buf, path);
 }
 
@@ -210,10 +220,15 @@ inline std::vector<uint8_t> serialize(const File& file) {
   }
   std::string h = header.dump();
   while ((8 + h.size()) % 8) h += ' ';  // align the data section, as the reference writer does
-  std::vector<uint8_t> out(8);
+  // One allocation, filled by memcpy (g++ 12 -O3 warns falsely on vector::insert here).
+  std::vector<uint8_t> out(8 + h.size() + offset);
   for (int i = 0; i < 8; ++i) out[size_t(i)] = uint8_t(uint64_t(h.size()) >> (8 * i));
-  out.insert(out.end(), h.begin(), h.end());
-  for (auto& [key, e] : file.tensors) out.insert(out.end(), e.bytes.begin(), e.bytes.end());
+  std::memcpy(out.data() + 8, h.data(), h.size());
+  size_t at = 8 + h.size();
+  for (auto& [key, e] : file.tensors) {
+    if (!e.bytes.empty()) std::memcpy(out.data() + at, e.bytes.data(), e.bytes.size());
+    at += e.bytes.size();
+  }
   return out;
 }
 
@@ -240,6 +255,57 @@ inline Entry make_entry(const std::vector<double>& values, const Shape& shape, D
     }
   }
   return e;
+}
+
+// Writes the file atomically (temp file + fsync + rename + folder fsync): a crash leaves the
+// old file or the new one, never half of one.
+inline void save(const std::string& path, const File& file) {
+  const auto bytes = serialize(file);
+  try {
+    io::write_file_atomic(path, bytes);
+  } catch (const Error& e) {
+    ganlib::detail::fail("safetensors: ", e.what());
+  }
+}
+
+// The dtype a Tensor<T> is stored as by default.
+template <class T>
+constexpr DType dtype_of() {
+  return std::is_same_v<T, double> ? DType::F64 : DType::F32;
+}
+
+// An Entry's values as a contiguous Tensor<T, B> of its shape (no grad). A matching dtype is
+// copied bit for bit; others go through double (integers beyond 2^24 lose precision in F32).
+// E is constrained to Entry rather than written as `const Entry&` so that a caller's own
+// non-template `to_tensor(const Entry&)` helper stays the better match under ADL instead of
+// becoming ambiguous with this one.
+template <class T, class B = default_backend, class E>
+  requires std::is_same_v<E, Entry>
+Tensor<T, B> to_tensor(const E& e) {
+  const size_t n = size_t(numel(e.shape));
+  GANLIB_CHECK(e.bytes.size() == n * dtype_size(e.dtype), "safetensors::to_tensor: ",
+               e.bytes.size(), " bytes do not hold ", dtype_name(e.dtype), " ", to_string(e.shape));
+  std::vector<T> host(n);
+  if (e.dtype == dtype_of<T>()) {
+    if (n) std::memcpy(host.data(), e.bytes.data(), e.bytes.size());
+  } else {
+    const auto v = e.to_double();
+    for (size_t i = 0; i < n; ++i) host[i] = T(v[i]);
+  }
+  return from_vector<T, B>(host, e.shape);
+}
+
+// A Tensor's values (any strides, any backend) as an Entry of the given dtype. Narrowing
+// follows make_entry: F16/BF16 round to nearest even, integers truncate toward zero.
+template <class T, class B>
+Entry entry_from(const Tensor<T, B>& t, DType dtype = dtype_of<T>()) {
+  const std::vector<T> v = t.to_vector();
+  if (dtype == dtype_of<T>()) {
+    Entry e{dtype, t.shape(), std::vector<uint8_t>(v.size() * sizeof(T))};
+    if (!v.empty()) std::memcpy(e.bytes.data(), v.data(), e.bytes.size());
+    return e;
+  }
+  return make_entry(std::vector<double>(v.begin(), v.end()), t.shape(), dtype);
 }
 
 }  // namespace ganlib::safetensors
