@@ -17,12 +17,6 @@ using namespace ganlib::testing;
 
 namespace {
 
-template <class T>
-Tensor<T, cpu> to_tensor(const safetensors::Entry& e) {
-  const auto v = e.to_double();
-  return from_vector<T, cpu>(std::vector<T>(v.begin(), v.end()), e.shape);
-}
-
 std::string check_parity(const json& c, const safetensors::File& f) {
   const std::string name = c["name"];
   const auto& op = op_registry().at(c["op"]);
@@ -30,7 +24,7 @@ std::string check_parity(const json& c, const safetensors::File& f) {
   const auto mask = c["grad"].get<std::vector<bool>>();
   std::vector<Tensor<float, cpu>> ins;
   for (int i = 0; i < n; ++i) {
-    auto t = to_tensor<float>(f.tensors.at(name + ".in" + std::to_string(i)));
+    auto t = safetensors::to_tensor<float, cpu>(f.tensors.at(name + ".in" + std::to_string(i)));
     if (mask[size_t(i)]) t.requires_grad_();
     ins.push_back(t);
   }
@@ -44,7 +38,7 @@ std::string check_parity(const json& c, const safetensors::File& f) {
                      atol * std::max(1.0, max_abs(want.to_double())), rtol);
   if (!msg.empty()) return msg;
   if (!out.requires_grad()) return "";
-  out.backward(to_tensor<float>(f.tensors.at(name + ".gout")));
+  out.backward(safetensors::to_tensor<float, cpu>(f.tensors.at(name + ".gout")));
   for (int i = 0; i < n; ++i) {
     if (!mask[size_t(i)]) continue;
     const auto ref = f.tensors.at(name + ".grad" + std::to_string(i)).to_double();
@@ -63,7 +57,7 @@ std::string check_grad(const json& c, const safetensors::File& f, bool second) {
   const auto mask = c["grad"].get<std::vector<bool>>();
   std::vector<TD> ins;
   for (int i = 0; i < int(c["n_inputs"]); ++i) {
-    auto t = to_tensor<double>(f.tensors.at(name + ".in" + std::to_string(i)));
+    auto t = safetensors::to_tensor<double, cpu>(f.tensors.at(name + ".in" + std::to_string(i)));
     if (mask[size_t(i)]) t.requires_grad_();
     ins.push_back(t);
   }

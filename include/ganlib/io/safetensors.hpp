@@ -276,12 +276,8 @@ constexpr DType dtype_of() {
 
 // An Entry's values as a contiguous Tensor<T, B> of its shape (no grad). A matching dtype is
 // copied bit for bit; others go through double (integers beyond 2^24 lose precision in F32).
-// E is constrained to Entry rather than written as `const Entry&` so that a caller's own
-// non-template `to_tensor(const Entry&)` helper stays the better match under ADL instead of
-// becoming ambiguous with this one.
-template <class T, class B = default_backend, class E>
-  requires std::is_same_v<E, Entry>
-Tensor<T, B> to_tensor(const E& e) {
+template <class T, class B = default_backend>
+Tensor<T, B> to_tensor(const Entry& e) {
   const size_t n = size_t(numel(e.shape));
   GANLIB_CHECK(e.bytes.size() == n * dtype_size(e.dtype), "safetensors::to_tensor: ",
                e.bytes.size(), " bytes do not hold ", dtype_name(e.dtype), " ", to_string(e.shape));

@@ -1,0 +1,21 @@
+// backend/cuda/kernels.hpp — every CUDA kernel family, for ops/kernels.hpp (nvcc only).
+// Contract: after this header, `cuda` satisfies ganlib::Backend (backend/concept.hpp): the
+// kernels are overloads of the CPU ones with `cuda` first, so ops run unchanged on the device.
+#pragma once
+#if !defined(__CUDACC__)
+#error "ganlib/backend/cuda/kernels.hpp is CUDA code: compile this file with nvcc (a .cu file)"
+#endif
+// The CPU kernels first: concept.hpp checks both backends where it is first included.
+#include "../cpu/elementwise.hpp"
+#include "../cpu/gemm.hpp"
+#include "../cpu/reduce.hpp"
+#include "elementwise.cuh"
+#include "gemm.cuh"
+#include "random.cuh"
+#include "reduce.cuh"
+#include "tag.hpp"
+#include "../concept.hpp"
+
+namespace ganlib {
+static_assert(require_backend<cuda>());
+}  // namespace ganlib

@@ -1,0 +1,8 @@
+include(${CMAKE_CURRENT_LIST_DIR}/ganlib_deps.cmake)
+set(_h "${GANLIB_DEPS_ABS}/eigen3/Eigen/src/Core/util/Macros.h")
+if(EXISTS "${_h}")
+  ganlib_deps_version("${_h}" _v EIGEN_WORLD_VERSION EIGEN_MAJOR_VERSION EIGEN_MINOR_VERSION)
+  ganlib_deps_check_version("${_v}")
+else()
+  set(PACKAGE_VERSION_UNSUITABLE TRUE)
+endif()

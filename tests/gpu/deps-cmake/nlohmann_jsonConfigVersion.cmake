@@ -1,0 +1,12 @@
+include(${CMAKE_CURRENT_LIST_DIR}/ganlib_deps.cmake)
+set(_h "${GANLIB_DEPS_ABS}/nlohmann/detail/abi_macros.hpp")
+if(NOT EXISTS "${_h}")
+  set(_h "${GANLIB_DEPS_ABS}/nlohmann/json.hpp")
+endif()
+if(EXISTS "${_h}")
+  ganlib_deps_version("${_h}" _v NLOHMANN_JSON_VERSION_MAJOR NLOHMANN_JSON_VERSION_MINOR
+                      NLOHMANN_JSON_VERSION_PATCH)
+  ganlib_deps_check_version("${_v}")
+else()
+  set(PACKAGE_VERSION_UNSUITABLE TRUE)
+endif()

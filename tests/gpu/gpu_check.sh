@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# tests/gpu/gpu_check.sh — the GPU checks, in one run on a machine with an NVIDIA GPU:
+#   1. configure with -DGANLIB_CUDA=ON (vendored headers from .deps/include where the packages
+#      are missing: run tests/gpu/vendor_deps.sh beforehand on a machine that has them),
+#   2. build and run tests/cuda (CPU-vs-CUDA parity) and bench/gpu (ganlib vs PyTorch),
+#   3. if time allows, build and run test_core and test_ops with the same toolchain,
+#   4. write bench/RESULTS-gpu.md (card, driver, date, test summary, timings) and copy the logs
+#      and results to $OUT when it is set.
+# Every step runs even if an earlier one failed; the exit status is that of test_cuda.
+# Environment: GANLIB_GPU_BUILD (build folder, default build-gpu), GANLIB_GPU_JOBS (default:
+# all cores), GANLIB_GPU_CPU_SUITES=0 skips step 3.
+# Budget: about 8 minutes on 16 cores. Usage, from anywhere: tests/gpu/gpu_check.sh
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+START=$(date +%s)
+BUILD=${GANLIB_GPU_BUILD:-build-gpu}
+LOGS="$ROOT/$BUILD/gpu-logs"
+mkdir -p "$LOGS"
+LOG="$LOGS/gpu_check.log"
+: >"$LOG"
+JOBS=${GANLIB_GPU_JOBS:-$(nproc 2>/dev/null || echo 16)}
+elapsed() { echo $(( $(date +%s) - START )); }
+say() { echo "[gpu_check $(elapsed)s] $*" | tee -a "$LOG"; }
+run() {  # run <log name> <timeout s> <command...>: output to its log and the main log
+  local name=$1 limit=$2
+  shift 2
+  say "\$ $*"
+  timeout "$limit" "$@" >"$LOGS/$name.log" 2>&1
+  local rc=$?
+  cat "$LOGS/$name.log" >>"$LOG"
+  say "-> exit $rc ($name)"
+  return $rc
+}
+
+# ---- the machine -------------------------------------------------------------------------------
+export PATH="$PATH:/usr/local/cuda/bin:/opt/torch/.venv/bin"
+CARD=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -1)
+say "GPU: ${CARD:-none found by nvidia-smi}"
+NVCC=$(command -v nvcc || true)
+say "nvcc: ${NVCC:-missing} $( [ -n "$NVCC" ] && "$NVCC" --version | tail -1)"
+say "cmake: $(cmake --version 2>/dev/null | head -1)  ninja: $(ninja --version 2>/dev/null)  g++: $(g++ --version 2>/dev/null | head -1)"
+TORCH=$(python3 -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda, torch.cuda.is_available())' 2>&1 | tail -1)
+say "python3 torch: $TORCH"
+[ -d .deps/include ] || say "warning: .deps/include is missing (run tests/gpu/vendor_deps.sh where the header packages exist)"
+
+# ---- configure ---------------------------------------------------------------------------------
+GEN=(-G Ninja)
+command -v ninja >/dev/null || GEN=(-G "Unix Makefiles")
+CONF=(-S . -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DGANLIB_CUDA=ON -DGANLIB_BUILD_TESTS=ON
+      -DGANLIB_BUILD_EXAMPLES=OFF -DGANLIB_DEPS_DIR=.deps/include -DCMAKE_CUDA_FLAGS=--threads=0)
+[ -n "$NVCC" ] && CONF+=(-DCMAKE_CUDA_COMPILER="$NVCC")
+# zlib (io/): without its dev package, the vendored headers and the runtime's libz.so.1.
+if [ ! -f /usr/include/zlib.h ] && [ -f .deps/include/zlib.h ]; then
+  LIBZ=$(ldconfig -p 2>/dev/null | awk '/libz\.so\.1 .*x86-64/ {print $NF; exit}')
+  [ -n "$LIBZ" ] && CONF+=(-DZLIB_INCLUDE_DIR="$ROOT/.deps/include" -DZLIB_LIBRARY="$LIBZ")
+  say "zlib: vendored headers with ${LIBZ:-no libz.so.1 found}"
+fi
+if ! run configure 240 cmake "${CONF[@]}"; then
+  # cuBLAS may come from pip (nvidia-cublas) rather than the toolkit: point CMake at it.
+  LIB=$(python3 - <<'PY' 2>/dev/null
+import glob, os, site
+for d in site.getsitepackages():
+    for f in glob.glob(os.path.join(d, "nvidia", "**", "libcublas.so*"), recursive=True):
+        print(f); raise SystemExit
+PY
+)
+  if [ -n "$LIB" ]; then
+    INC=$(dirname "$(dirname "$LIB")")/include
+    say "retrying with pip's cuBLAS: $LIB"
+    export LD_LIBRARY_PATH="$(dirname "$LIB"):${LD_LIBRARY_PATH:-}"
+    run configure 240 cmake "${CONF[@]}" -DCUDA_cublas_LIBRARY="$LIB" -DCMAKE_CUDA_FLAGS="--threads=0 -I$INC"
+  fi
+fi
+
+# ---- CUDA test and benchmark ---------------------------------------------------------------------
+run build_cuda 420 cmake --build "$BUILD" -j "$JOBS" --target test_cuda bench_gpu
+TEST_RC=1
+if [ -x "$BUILD/tests/cuda/test_cuda" ]; then
+  run test_cuda 300 "$BUILD/tests/cuda/test_cuda"
+  TEST_RC=$?
+else
+  say "test_cuda was not built"
+fi
+BENCH="$LOGS/bench.jsonl"
+: >"$BENCH"
+if [ -x "$BUILD/bench/gpu/bench_gpu" ]; then
+  run bench_ganlib 180 "$BUILD/bench/gpu/bench_gpu" 20
+  grep '^{' "$LOGS/bench_ganlib.log" >"$LOGS/bench_ganlib.jsonl"
+  run bench_torch 180 python3 bench/gpu/bench_torch.py "$LOGS/bench_ganlib.jsonl" 20
+  grep '^{' "$LOGS/bench_torch.log" >"$BENCH"
+else
+  say "bench_gpu was not built"
+fi
+
+# ---- the CPU suites with this toolchain, if time allows -------------------------------------------
+CPU_SUMMARY="not run (time budget)"
+if [ "${GANLIB_GPU_CPU_SUITES:-1}" = 1 ] && [ "$(elapsed)" -lt 270 ]; then
+  run build_cpu $(( 450 - $(elapsed) )) cmake --build "$BUILD" -j "$JOBS" --target test_core test_ops
+  CPU_SUMMARY=""
+  for t in test_core test_ops; do
+    if [ -x "$BUILD/tests/$t" ] && [ "$(elapsed)" -lt 460 ]; then
+      run "$t" $(( 470 - $(elapsed) )) "$BUILD/tests/$t"
+      rc=$?
+      CPU_SUMMARY="$CPU_SUMMARY $t: exit $rc ($(grep -E '^\[doctest\] (test cases|assertions)' "$LOGS/$t.log" | tr -s ' ' | tr '\n' ' '));"
+    else
+      CPU_SUMMARY="$CPU_SUMMARY $t: not run;"
+    fi
+  done
+fi
+
+# ---- results -------------------------------------------------------------------------------------
+CUDA_SUMMARY=$(grep -E '^\[doctest\] (test cases|assertions)|^SKIPPED' "$LOGS/test_cuda.log" 2>/dev/null | tr -s ' ')
+RES=bench/RESULTS-gpu.md
+{
+  echo "# GPU results"
+  echo
+  echo "Written by \`tests/gpu/gpu_check.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
+  echo
+  echo "- GPU: ${CARD:-unknown} (name, driver, memory from nvidia-smi)"
+  echo "- nvcc: $( [ -n "$NVCC" ] && "$NVCC" --version | grep -o "release [0-9.]*"); PyTorch: $TORCH"
+  echo "- \`tests/cuda/test_cuda\` (CPU-vs-CUDA parity): exit $TEST_RC"
+  echo "$CUDA_SUMMARY" | sed 's/^/  - /'
+  echo "- CPU suites built by this toolchain: $CPU_SUMMARY"
+  echo
+  echo "## ganlib CUDA vs PyTorch (fp32, ms per iteration, mean of 20 after 3 warm-ups)"
+  echo
+  echo "Command: \`$BUILD/bench/gpu/bench_gpu 20 > g.jsonl && python3 bench/gpu/bench_torch.py g.jsonl 20\`;"
+  echo "ratio = ganlib_ms / pytorch_ms (below 1: ganlib faster)."
+  echo
+  echo "| workload | ganlib ms | PyTorch ms | ratio |"
+  echo "| --- | --- | --- | --- |"
+  python3 - "$BENCH" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    print(f"| {r['workload']} | {r['ganlib_ms']} | {r['pytorch_ms']} | {r['ratio']} |")
+PY
+  echo
+  echo "Raw JSON lines:"
+  echo
+  echo '```'
+  cat "$BENCH"
+  echo '```'
+} >"$RES"
+say "wrote $RES; total $(elapsed)s"
+if [ -n "${OUT:-}" ]; then
+  mkdir -p "$OUT"
+  cp "$RES" "$OUT/RESULTS-gpu.md"
+  cp "$BENCH" "$OUT/bench.jsonl"
+  cp "$LOGS/test_cuda.log" "$OUT/test_cuda.log" 2>/dev/null
+  tail -c 8000000 "$LOG" >"$OUT/gpu_check.log"
+  for t in test_core test_ops; do [ -f "$LOGS/$t.log" ] && tail -c 2000000 "$LOGS/$t.log" >"$OUT/$t.log"; done
+fi
+exit $TEST_RC
