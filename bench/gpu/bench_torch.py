@@ -3,8 +3,8 @@
 Usage: python3 bench/gpu/bench_torch.py GANLIB_JSONL [iterations]
 Reads bench_gpu's JSON lines, times the same shapes with torch on the GPU (fp32, TF32 off as
 PyTorch's default for matmul), and prints one JSON line per workload:
-{"workload", "ganlib_ms", "pytorch_ms", "ratio"} where ratio = ganlib_ms / pytorch_ms
-(below 1: ganlib is faster).
+{"workload", "ganlib_ms", "pytorch_ms", "ratio"} where ratio = pytorch_ms / ganlib_ms (as the CPU
+benchmark: above 1, ganlib is faster)
 """
 import json
 import sys
@@ -64,7 +64,7 @@ def main():
             "workload": name,
             "ganlib_ms": g_ms,
             "pytorch_ms": round(torch_ms, 4),
-            "ratio": round(g_ms / torch_ms, 3) if g_ms is not None else None,
+            "ratio": round(torch_ms / g_ms, 3) if g_ms else None,
         }), flush=True)
 
 

@@ -126,7 +126,7 @@ RES=bench/RESULTS-gpu.md
   echo "## ganlib CUDA vs PyTorch (fp32, ms per iteration, mean of 20 after 3 warm-ups)"
   echo
   echo "Command: \`$BUILD/bench/gpu/bench_gpu 20 > g.jsonl && python3 bench/gpu/bench_torch.py g.jsonl 20\`;"
-  echo "ratio = ganlib_ms / pytorch_ms (below 1: ganlib faster)."
+  echo "ratio = pytorch_ms / ganlib_ms (above 1: ganlib faster), as the CPU benchmark."
   echo
   echo "| workload | ganlib ms | PyTorch ms | ratio |"
   echo "| --- | --- | --- | --- |"
