@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <ganlib/ganlib.hpp>
+#include <ganlib/ops.hpp>
 #include <map>
 #include <string>
 

@@ -5,7 +5,7 @@
 // PyTorch are credited with the same work.
 #pragma once
 #include <functional>
-#include <ganlib/ganlib.hpp>
+#include <ganlib/ops.hpp>
 #include <map>
 #include <string>
 

@@ -13,5 +13,15 @@
 //
 // Backends are types: Tensor<float, cpu> or Tensor<float, cuda>; `default_backend` (config.hpp)
 // is what Tensor<float> means. Each header under ganlib/ states its contract at the top.
+// Each layer also has its own umbrella (ops.hpp, nn.hpp, optim.hpp, data.hpp, train.hpp) and
+// each file under io/ stands alone: include only what a file needs to keep builds fast.
 #pragma once
+#include "data.hpp"
+#include "io/flo.hpp"
+#include "io/idx.hpp"
+#include "io/image.hpp"
+#include "io/safetensors.hpp"
+#include "nn.hpp"
 #include "ops.hpp"
+#include "optim.hpp"
+#include "train.hpp"

@@ -2,7 +2,7 @@
 // the Philox streams, and the thread pool's determinism.
 #include <doctest/doctest.h>
 
-#include <ganlib/ganlib.hpp>
+#include <ganlib/ops.hpp>
 #include <sstream>
 
 using namespace ganlib;

@@ -2,7 +2,7 @@
 // ganlib::Error whose message names the op and the offending shapes or values.
 #include <doctest/doctest.h>
 
-#include <ganlib/ganlib.hpp>
+#include <ganlib/ops.hpp>
 
 using namespace ganlib;
 using TF = Tensor<float, cpu>;

@@ -3,7 +3,7 @@
 // mask (statistics, reproducibility, gradient), and views/aliasing of split and chunk.
 #include <doctest/doctest.h>
 
-#include <ganlib/ganlib.hpp>
+#include <ganlib/ops.hpp>
 
 using namespace ganlib;
 using TF = Tensor<float, cpu>;

@@ -3,7 +3,7 @@
 // cannot express (FlowNetC's shapes, identities of the warp, unsupported double backward).
 #include <doctest/doctest.h>
 
-#include <ganlib/ganlib.hpp>
+#include <ganlib/ops.hpp>
 
 using namespace ganlib;
 using TF = Tensor<float, cpu>;

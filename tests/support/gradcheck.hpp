@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include <ganlib/ganlib.hpp>
+#include <ganlib/ops.hpp>
 
 namespace ganlib::testing {
 
