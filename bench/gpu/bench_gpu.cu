@@ -2,6 +2,11 @@
 //   elementwise_chain  y = sigmoid(1.5·x + 0.5)·x on 4096×4096 (four kernels, no autograd)
 //   matmul_4096        4096×4096 · 4096×4096
 //   linear_fwd_bwd     y = linear(x [1024, 4096], W [4096, 4096], b [4096]); sum(y).backward()
+//   conv3x3_256_fwd_bwd  pix2pixHD-like: y = conv2d(x [1, 256, 128, 256], W [256, 256, 3, 3], b,
+//                      padding 1); sum(y).backward() into x, W and b (cuDNN)
+//   biggan_gblock_fwd_bwd  a BigGAN-128 generator block (ch 96, batch 32, 384 -> 192 channels,
+//                      32² -> 64²): bn-relu-up2-conv3-bn-relu-conv3 + up2-conv1 shortcut, with
+//                      batch norm's affine parameters (no class conditioning); sum(y).backward()
 // Prints one JSON line per workload: {"workload", "ganlib_ms"} (mean over timed iterations
 // after warm-up, the stream synchronised around them). bench_torch.py runs the same shapes in
 // PyTorch and joins the two. Usage: bench_gpu [iterations]
@@ -11,6 +16,7 @@
 #include <functional>
 #include <ganlib/ganlib.hpp>
 #include <string>
+#include <vector>
 
 using namespace ganlib;
 using TG = Tensor<float, cuda>;
@@ -64,6 +70,35 @@ int main(int argc, char** argv) {
              w.set_grad(TG());
              b.set_grad(TG());
              sum(linear(x, w, b)).backward();
+           }, iters));
+  }
+  {
+    TG x = randn<float, cuda>({1, 256, 128, 256}, gen);
+    TG w = randn<float, cuda>({256, 256, 3, 3}, gen, 0.0, 0.02);
+    TG b = zeros<float, cuda>({256});
+    for (TG* t : {&x, &w, &b}) t->requires_grad_();
+    report("conv3x3_256_fwd_bwd", time_ms([&] {
+             for (TG* t : {&x, &w, &b}) t->set_grad(TG());
+             sum(conv2d(x, w, b, 1, 1)).backward();
+           }, iters));
+  }
+  {
+    const int64_t cin = 384, cout = 192;
+    TG x = randn<float, cuda>({32, cin, 32, 32}, gen);
+    TG g1 = ones<float, cuda>({cin}), b1 = zeros<float, cuda>({cin});
+    TG g2 = ones<float, cuda>({cout}), b2 = zeros<float, cuda>({cout});
+    TG w1 = randn<float, cuda>({cout, cin, 3, 3}, gen, 0.0, 0.02), c1 = zeros<float, cuda>({cout});
+    TG w2 = randn<float, cuda>({cout, cout, 3, 3}, gen, 0.0, 0.02), c2 = zeros<float, cuda>({cout});
+    TG ws = randn<float, cuda>({cout, cin, 1, 1}, gen, 0.0, 0.02), cs = zeros<float, cuda>({cout});
+    const std::vector<TG*> params = {&x, &g1, &b1, &g2, &b2, &w1, &c1, &w2, &c2, &ws, &cs};
+    for (TG* t : params) t->requires_grad_();
+    report("biggan_gblock_fwd_bwd", time_ms([&] {
+             for (TG* t : params) t->set_grad(TG());
+             TG h = relu(batch_norm(x, TG(), TG(), g1, b1, true));
+             h = conv2d(upsample2d(h, Scale2(2.0)), w1, c1, 1, 1);
+             h = conv2d(relu(batch_norm(h, TG(), TG(), g2, b2, true)), w2, c2, 1, 1);
+             const TG sc = conv2d(upsample2d(x, Scale2(2.0)), ws, cs);
+             sum(add(h, sc)).backward();
            }, iters));
   }
   return 0;

@@ -58,6 +58,45 @@ def main():
 
     results["linear_fwd_bwd"] = time_ms(linear_step, iters)
 
+    # Convolutions: full fp32 (no TF32, as ganlib's cuDNN calls) with cudnn.benchmark on, as the
+    # pix2pixHD and BigGAN reference trainers set it.
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cudnn.benchmark = True
+    F = torch.nn.functional
+    x = torch.randn(1, 256, 128, 256, device=dev, generator=g).requires_grad_()
+    w = (torch.randn(256, 256, 3, 3, device=dev, generator=g) * 0.02).requires_grad_()
+    bias = torch.zeros(256, device=dev, requires_grad=True)
+
+    def conv_step():
+        for t in (x, w, bias):
+            t.grad = None
+        F.conv2d(x, w, bias, padding=1).sum().backward()
+
+    results["conv3x3_256_fwd_bwd"] = time_ms(conv_step, iters)
+
+    cin, cout = 384, 192
+    x = torch.randn(32, cin, 32, 32, device=dev, generator=g).requires_grad_()
+    g1, b1 = torch.ones(cin, device=dev), torch.zeros(cin, device=dev)
+    g2, b2 = torch.ones(cout, device=dev), torch.zeros(cout, device=dev)
+    w1 = torch.randn(cout, cin, 3, 3, device=dev, generator=g) * 0.02
+    w2 = torch.randn(cout, cout, 3, 3, device=dev, generator=g) * 0.02
+    ws = torch.randn(cout, cin, 1, 1, device=dev, generator=g) * 0.02
+    c1, c2, cs = (torch.zeros(cout, device=dev) for _ in range(3))
+    params = [x, g1, b1, g2, b2, w1, c1, w2, c2, ws, cs]
+    for t in params:
+        t.requires_grad_()
+
+    def gblock_step():
+        for t in params:
+            t.grad = None
+        h = F.relu(F.batch_norm(x, None, None, g1, b1, training=True))
+        h = F.conv2d(F.interpolate(h, scale_factor=2, mode="nearest"), w1, c1, padding=1)
+        h = F.conv2d(F.relu(F.batch_norm(h, None, None, g2, b2, training=True)), w2, c2, padding=1)
+        sc = F.conv2d(F.interpolate(x, scale_factor=2, mode="nearest"), ws, cs)
+        (h + sc).sum().backward()
+
+    results["biggan_gblock_fwd_bwd"] = time_ms(gblock_step, iters)
+
     for name, torch_ms in results.items():
         g_ms = ganlib.get(name)
         print(json.dumps({

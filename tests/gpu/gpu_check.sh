@@ -2,14 +2,16 @@
 # tests/gpu/gpu_check.sh — the GPU checks, in one run on a machine with an NVIDIA GPU:
 #   1. configure with -DGANLIB_CUDA=ON (vendored headers from .deps/include where the packages
 #      are missing: run tests/gpu/vendor_deps.sh beforehand on a machine that has them),
-#   2. build and run tests/cuda (CPU-vs-CUDA parity) and bench/gpu (ganlib vs PyTorch),
+#   2. build and run tests/cuda (CPU-vs-CUDA parity: test_cuda, the core ops; test_cuda_ops, the
+#      other op families incl. cuDNN convolutions) and bench/gpu (ganlib vs PyTorch),
 #   3. if time allows, build and run test_core and test_ops with the same toolchain,
 #   4. write bench/RESULTS-gpu.md (card, driver, date, test summary, timings) and copy the logs
 #      and results to $OUT when it is set.
-# Every step runs even if an earlier one failed; the exit status is that of test_cuda.
+# Every step runs even if an earlier one failed; the exit status is test_cuda's, or else
+# test_cuda_ops's when test_cuda passed.
 # Environment: GANLIB_GPU_BUILD (build folder, default build-gpu), GANLIB_GPU_JOBS (default:
 # all cores), GANLIB_GPU_CPU_SUITES=0 skips step 3.
-# Budget: about 8 minutes on 16 cores. Usage, from anywhere: tests/gpu/gpu_check.sh
+# Budget: under 7 minutes on 16 cores (the CPU suites are skipped when time runs short). Usage, from anywhere: tests/gpu/gpu_check.sh
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -57,37 +59,60 @@ if [ ! -f /usr/include/zlib.h ] && [ -f .deps/include/zlib.h ]; then
   say "zlib: vendored headers with ${LIBZ:-no libz.so.1 found}"
 fi
 if ! run configure 240 cmake "${CONF[@]}"; then
-  # cuBLAS may come from pip (nvidia-cublas) rather than the toolkit: point CMake at it.
-  LIB=$(python3 - <<'PY' 2>/dev/null
-import glob, os, site
-for d in site.getsitepackages():
-    for f in glob.glob(os.path.join(d, "nvidia", "**", "libcublas.so*"), recursive=True):
+  # cuBLAS and cuDNN may come from pip (nvidia-cublas, nvidia-cudnn) rather than the toolkit:
+  # point CMake at them (cuDNN's headers from the wheel, else those vendored in .deps/include/cudnn).
+  find_pip_lib() {  # find_pip_lib <glob under site-packages/nvidia>
+    python3 - "$1" <<'PY' 2>/dev/null
+import glob, os, site, sys
+dirs = site.getsitepackages() + glob.glob("/opt/torch/.venv/lib/python3*/site-packages")
+for d in dirs:
+    for f in sorted(glob.glob(os.path.join(d, "nvidia", "**", sys.argv[1]), recursive=True)):
         print(f); raise SystemExit
 PY
-)
+  }
+  EXTRA=()
+  FLAGS="--threads=0"
+  LIB=$(find_pip_lib 'libcublas.so*')
   if [ -n "$LIB" ]; then
     INC=$(dirname "$(dirname "$LIB")")/include
     say "retrying with pip's cuBLAS: $LIB"
     export LD_LIBRARY_PATH="$(dirname "$LIB"):${LD_LIBRARY_PATH:-}"
-    run configure 240 cmake "${CONF[@]}" -DCUDA_cublas_LIBRARY="$LIB" -DCMAKE_CUDA_FLAGS="--threads=0 -I$INC"
+    EXTRA+=(-DCUDA_cublas_LIBRARY="$LIB")
+    FLAGS="$FLAGS -I$INC"
   fi
+  DNN=$(find_pip_lib 'libcudnn.so*')
+  if [ -n "$DNN" ]; then
+    DNN_INC=$(dirname "$(dirname "$DNN")")/include
+    [ -f "$DNN_INC/cudnn.h" ] || DNN_INC="$ROOT/.deps/include/cudnn"
+    say "retrying with pip's cuDNN: $DNN (headers $DNN_INC)"
+    export LD_LIBRARY_PATH="$(dirname "$DNN"):${LD_LIBRARY_PATH:-}"
+    EXTRA+=(-DCUDNN_LIBRARY="$DNN" -DCUDNN_INCLUDE="$DNN_INC")
+  fi
+  [ ${#EXTRA[@]} -gt 0 ] && run configure 240 cmake "${CONF[@]}" "${EXTRA[@]}" -DCMAKE_CUDA_FLAGS="$FLAGS"
 fi
 
 # ---- CUDA test and benchmark ---------------------------------------------------------------------
-run build_cuda 420 cmake --build "$BUILD" -j "$JOBS" --target test_cuda bench_gpu
+run build_cuda 330 cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_cuda_ops bench_gpu
 TEST_RC=1
 if [ -x "$BUILD/tests/cuda/test_cuda" ]; then
-  run test_cuda 300 "$BUILD/tests/cuda/test_cuda"
+  run test_cuda 150 "$BUILD/tests/cuda/test_cuda"
   TEST_RC=$?
 else
   say "test_cuda was not built"
 fi
+OPS_RC=1
+if [ -x "$BUILD/tests/cuda/test_cuda_ops" ]; then
+  run test_cuda_ops 150 "$BUILD/tests/cuda/test_cuda_ops"
+  OPS_RC=$?
+else
+  say "test_cuda_ops was not built"
+fi
 BENCH="$LOGS/bench.jsonl"
 : >"$BENCH"
 if [ -x "$BUILD/bench/gpu/bench_gpu" ]; then
-  run bench_ganlib 180 "$BUILD/bench/gpu/bench_gpu" 20
+  run bench_ganlib 120 "$BUILD/bench/gpu/bench_gpu" 20
   grep '^{' "$LOGS/bench_ganlib.log" >"$LOGS/bench_ganlib.jsonl"
-  run bench_torch 180 python3 bench/gpu/bench_torch.py "$LOGS/bench_ganlib.jsonl" 20
+  run bench_torch 120 python3 bench/gpu/bench_torch.py "$LOGS/bench_ganlib.jsonl" 20
   grep '^{' "$LOGS/bench_torch.log" >"$BENCH"
 else
   say "bench_gpu was not built"
@@ -95,12 +120,12 @@ fi
 
 # ---- the CPU suites with this toolchain, if time allows -------------------------------------------
 CPU_SUMMARY="not run (time budget)"
-if [ "${GANLIB_GPU_CPU_SUITES:-1}" = 1 ] && [ "$(elapsed)" -lt 270 ]; then
-  run build_cpu $(( 450 - $(elapsed) )) cmake --build "$BUILD" -j "$JOBS" --target test_core test_ops
+if [ "${GANLIB_GPU_CPU_SUITES:-1}" = 1 ] && [ "$(elapsed)" -lt 240 ]; then
+  run build_cpu $(( 370 - $(elapsed) )) cmake --build "$BUILD" -j "$JOBS" --target test_core test_ops
   CPU_SUMMARY=""
   for t in test_core test_ops; do
-    if [ -x "$BUILD/tests/$t" ] && [ "$(elapsed)" -lt 460 ]; then
-      run "$t" $(( 470 - $(elapsed) )) "$BUILD/tests/$t"
+    if [ -x "$BUILD/tests/$t" ] && [ "$(elapsed)" -lt 395 ]; then
+      run "$t" $(( 405 - $(elapsed) )) "$BUILD/tests/$t"
       rc=$?
       CPU_SUMMARY="$CPU_SUMMARY $t: exit $rc ($(grep -E '^\[doctest\] (test cases|assertions)' "$LOGS/$t.log" | tr -s ' ' | tr '\n' ' '));"
     else
@@ -111,6 +136,7 @@ fi
 
 # ---- results -------------------------------------------------------------------------------------
 CUDA_SUMMARY=$(grep -E '^\[doctest\] (test cases|assertions)|^SKIPPED' "$LOGS/test_cuda.log" 2>/dev/null | tr -s ' ')
+OPS_SUMMARY=$(grep -E '^\[doctest\] (test cases|assertions)|^SKIPPED|cases compared' "$LOGS/test_cuda_ops.log" 2>/dev/null | sed 's/.*MESSAGE: //' | tr -s ' ')
 RES=bench/RESULTS-gpu.md
 {
   echo "# GPU results"
@@ -119,8 +145,10 @@ RES=bench/RESULTS-gpu.md
   echo
   echo "- GPU: ${CARD:-unknown} (name, driver, memory from nvidia-smi)"
   echo "- nvcc: $( [ -n "$NVCC" ] && "$NVCC" --version | grep -o "release [0-9.]*"); PyTorch: $TORCH"
-  echo "- \`tests/cuda/test_cuda\` (CPU-vs-CUDA parity): exit $TEST_RC"
+  echo "- \`tests/cuda/test_cuda\` (CPU-vs-CUDA parity, core ops): exit $TEST_RC"
   echo "$CUDA_SUMMARY" | sed 's/^/  - /'
+  echo "- \`tests/cuda/test_cuda_ops\` (other op families, cuDNN convolutions): exit $OPS_RC"
+  echo "$OPS_SUMMARY" | sed 's/^/  - /'
   echo "- CPU suites built by this toolchain: $CPU_SUMMARY"
   echo
   echo "## ganlib CUDA vs PyTorch (fp32, ms per iteration, mean of 20 after 3 warm-ups)"
@@ -149,7 +177,9 @@ if [ -n "${OUT:-}" ]; then
   cp "$RES" "$OUT/RESULTS-gpu.md"
   cp "$BENCH" "$OUT/bench.jsonl"
   cp "$LOGS/test_cuda.log" "$OUT/test_cuda.log" 2>/dev/null
+  cp "$LOGS/test_cuda_ops.log" "$OUT/test_cuda_ops.log" 2>/dev/null
   tail -c 8000000 "$LOG" >"$OUT/gpu_check.log"
   for t in test_core test_ops; do [ -f "$LOGS/$t.log" ] && tail -c 2000000 "$LOGS/$t.log" >"$OUT/$t.log"; done
 fi
+[ "$TEST_RC" = 0 ] && exit $OPS_RC
 exit $TEST_RC

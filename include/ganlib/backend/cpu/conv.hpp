@@ -7,29 +7,12 @@
 #include <cstdint>
 #include <cstring>
 
+#include "../geometry.hpp"
 #include "gemm.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib {
-
-// One convolution's geometry, seen as conv2d: x [N, C, H, W] * w [K, C/groups, kh, kw]
-// -> y [N, K, Ho, Wo]. Ho/Wo are explicit so that a transposed conv whose output_padding makes
-// its input smaller than conv2d's natural output can use the same primitives.
-struct Conv2dGeom {
-  Conv2dGeom() = default;  // not an aggregate: a braced list never converts to a geometry
-  int64_t N = 0, C = 0, H = 0, W = 0, K = 0, kh = 1, kw = 1, Ho = 0, Wo = 0;
-  int64_t sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, groups = 1;
-  int64_t cg() const { return C / groups; }          // input channels per group
-  int64_t kg() const { return K / groups; }          // output channels per group
-  int64_t ckk() const { return cg() * kh * kw; }     // rows of the im2col matrix
-  int64_t hw_in() const { return H * W; }
-  int64_t hw_out() const { return Ho * Wo; }
-  // A 1×1, stride-1, unpadded conv is a plain GEMM on the image: no im2col needed.
-  bool pointwise() const {
-    return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0 && Ho == H && Wo == W;
-  }
-};
 
 namespace cpu_detail {
 // Scratch memory from the caching allocator: the im2col buffer of one call, recycled by the

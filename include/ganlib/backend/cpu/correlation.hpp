@@ -11,29 +11,11 @@
 #include <immintrin.h>
 #endif
 
+#include "../geometry.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib {
-
-// One correlation's geometry, in flownet2-pytorch's parameters. Centres of the k×k patches in
-// the zero-padded first map sit at (o·stride1 + max_displacement + kr) for output index o; the
-// second map is read at the centre displaced by (dy, dx)·stride2, |dy|, |dx| <= r.
-struct CorrelationGeom {
-  int64_t N = 0, C = 0, H = 0, W = 0;
-  int64_t pad = 0, k = 1, max_disp = 0, stride1 = 1, stride2 = 1;
-  int64_t kr() const { return (k - 1) / 2; }
-  int64_t r() const { return max_disp / stride2; }  // displacement radius, in stride2 steps
-  int64_t D() const { return 2 * r() + 1; }
-  int64_t channels_out() const { return D() * D(); }
-  int64_t Hp() const { return H + 2 * pad; }
-  int64_t Wp() const { return W + 2 * pad; }
-  int64_t border() const { return max_disp + kr(); }
-  // ceil((padded - 2·border) / stride1), flownet2-pytorch's output size.
-  int64_t Ho() const { return (Hp() - 2 * border() + stride1 - 1) / stride1; }
-  int64_t Wo() const { return (Wp() - 2 * border() + stride1 - 1) / stride1; }
-  int64_t centre(int64_t o) const { return o * stride1 + max_disp + kr(); }
-};
 
 namespace cpu_detail {
 

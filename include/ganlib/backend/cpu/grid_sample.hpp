@@ -9,12 +9,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "../geometry.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib {
-
-enum class GridPadding { zeros, border };
 
 namespace cpu_detail {
 

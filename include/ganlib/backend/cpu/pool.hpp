@@ -9,19 +9,11 @@
 #include <limits>
 #include <vector>
 
+#include "../geometry.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib {
-
-// One pooling's geometry: input [N, C, H, W], output [N, C, Ho, Wo].
-struct PoolGeom {
-  PoolGeom() = default;  // not an aggregate: a braced list never converts to a geometry
-  int64_t N = 0, C = 0, H = 0, W = 0, Ho = 0, Wo = 0;
-  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
-  bool count_include_pad = true;  // average pooling only
-  int64_t planes() const { return N * C; }
-};
 
 namespace cpu_detail {
 // An average window along one axis: the valid input span [lo, hi) and the padded length

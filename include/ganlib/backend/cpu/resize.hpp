@@ -9,34 +9,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "../geometry.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib {
-
-enum class PadMode { constant, zeros = constant, reflect, replicate };
-
-// Padding of each plane [H, W] by left/right/top/bottom.
-struct PadGeom {
-  PadGeom() = default;  // not an aggregate: a braced list never converts to a geometry
-  int64_t planes = 0, H = 0, W = 0, left = 0, right = 0, top = 0, bottom = 0;
-  PadMode mode = PadMode::constant;
-  int64_t Ho() const { return H + top + bottom; }
-  int64_t Wo() const { return W + left + right; }
-};
-
-enum class UpsampleMode { nearest, bilinear };
-
-// Resampling [H, W] -> [Ho, Wo]; scale_h/scale_w > 0 when the user gave a scale factor, which
-// PyTorch then uses (as 1/scale) for the coordinate map instead of H/Ho.
-struct UpsampleGeom {
-  UpsampleGeom() = default;  // not an aggregate: a braced list never converts to a geometry
-  int64_t N = 0, C = 0, H = 0, W = 0, Ho = 0, Wo = 0;
-  double scale_h = 0, scale_w = 0;
-  UpsampleMode mode = UpsampleMode::nearest;
-  bool align_corners = false;
-  int64_t planes() const { return N * C; }
-};
 
 namespace cpu_detail {
 // Source index of padded position i (i may be outside [0, n)); -1 means "the constant".
