@@ -69,7 +69,8 @@ def main():
                 t = run_json(["/usr/bin/python3", HERE / "pytorch_bench.py", w, "--threads", str(a.threads),
                               "--iters", str(a.iters), "--warmup", str(a.warmup)], t_env)[0]
                 gt += g["times_ms"]; tt += t["times_ms"]
-                grss, trss, gflop = max(grss, g["rss_mb"]), max(trss, t["rss_mb"]), g["gflop"]
+                grss, trss = max(grss, g["rss_mb"]), max(trss, t["rss_mb"])
+                gflop = g["gflop"] or t.get("gflop", 0)  # model workloads: PyTorch's hook count
             gm, tm = statistics.median(gt), statistics.median(tt)
             row = {"workload": w, "threads": a.threads, "ganlib_ms": round(gm, 2), "pytorch_ms": round(tm, 2),
                    "ratio": round(tm / gm, 3), "ganlib_rss_mb": round(grss, 1), "pytorch_rss_mb": round(trss, 1),

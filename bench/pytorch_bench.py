@@ -86,6 +86,26 @@ def sgemm_gflops(name):
     return best
 
 
+def count_gflop(step):
+    """Runs one (warm-up) step with hooks on every conv, transposed conv and linear layer and
+    returns 3 x 2 x their forward MACs in GFLOP (forward + backward, the usual convention)."""
+    macs = [0]
+
+    def hook(m, inp, out):
+        if isinstance(m, torch.nn.Conv2d):
+            macs[0] += out.numel() * m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, torch.nn.ConvTranspose2d):
+            macs[0] += inp[0].numel() * m.out_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, torch.nn.Linear):
+            macs[0] += out.numel() * m.in_features
+    handle = torch.nn.modules.module.register_module_forward_hook(hook)
+    try:
+        step()
+    finally:
+        handle.remove()
+    return 3 * 2 * macs[0] / 1e9
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("workload")
@@ -100,7 +120,8 @@ def main():
     if a.workload not in WORKLOADS:
         sys.exit(f"pytorch_bench: unknown workload {a.workload!r}")
     step = WORKLOADS[a.workload]()
-    for _ in range(a.warmup):
+    gflop = count_gflop(step)
+    for _ in range(a.warmup - 1):
         step()
     times = []
     for _ in range(a.iters):
@@ -108,7 +129,7 @@ def main():
         step()
         times.append((time.perf_counter() - t0) * 1e3)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"workload": a.workload, "times_ms": times, "rss_mb": rss}))
+    print(json.dumps({"workload": a.workload, "times_ms": times, "rss_mb": rss, "gflop": gflop}))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@
 #include <map>
 #include <string>
 
+#include "zoo/flownet2/flownet_s.hpp"
+#include "zoo/flownet2/losses.hpp"
+
 namespace bench {
 using namespace ganlib;
 using TF = Tensor<float, cpu>;
@@ -70,6 +73,22 @@ inline std::map<std::string, std::function<Workload()>>& workloads() {
          auto grid = rand<float, cpu>({1, 256, 512, 2}, gen, -1, 1).requires_grad_();
          return Workload{fwd_bwd({x, grid}, [=] { return grid_sample(x, grid, GridPadding::zeros, false); },
                                  {1, 3, 256, 512}),
+                         0};
+       }},
+      // FlowNetS as flownet2-pytorch's FlowNet2S (6 input channels, full width), multiscale EPE.
+      {"flownets_fwdbwd", [] {
+         Generator gen(6);
+         namespace fn = ganlib::zoo::flownet2;
+         auto net = std::make_shared<fn::FlowNetS<float, cpu>>(fn::FlowNetSOptions{6, 1.0}, &gen);
+         const auto x = randn<float, cpu>({1, 6, 128, 256}, gen);
+         const auto target = randn<float, cpu>({1, 2, 128, 256}, gen, 0, 5);
+         fn::MultiScaleOptions ms;
+         ms.norm = fn::LossNorm::L2;
+         // GFLOP: 0 here; compare.py takes the count PyTorch's side measures with forward hooks.
+         return Workload{[net, x, target, ms] {
+                           net->zero_grad();
+                           fn::multiscale_loss(net->forward_scales(x), target, ms).loss.backward();
+                         },
                          0};
        }},
   };
