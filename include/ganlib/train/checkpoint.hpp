@@ -171,7 +171,7 @@ class CheckpointManager {
   bool due(int64_t step) const { return o_.every_steps > 0 && step > 0 && step % o_.every_steps == 0; }
 
   std::string path_for(int64_t step) const {
-    char b[32];
+    char b[48];  // "_" + up to 20 digits + ".safetensors": room for any int64 step
     std::snprintf(b, sizeof b, "_%010lld.safetensors", (long long)step);
     return (std::filesystem::path(o_.dir) / (o_.prefix + b)).string();
   }
