@@ -8,6 +8,7 @@
 
 #include "../core/op_codes.hpp"
 #include "../core/view.hpp"
+#include "geometry.hpp"
 
 namespace ganlib {
 
@@ -41,8 +42,57 @@ concept BackendGemm = requires(const float* a, float* c) {
                 int64_t(1), 0.f, c, int64_t(1));
 };
 
+// The op families' kernels (ops/conv.hpp, pool.hpp, pad.hpp, upsample.hpp, norm.hpp,
+// embedding.hpp, instance.hpp, grid_sample.hpp, correlation.hpp call exactly these).
 template <class B>
-concept Backend = BackendMemory<B> && BackendElementwise<B> && BackendReduce<B> && BackendGemm<B>;
+concept BackendConv = requires(const Conv2dGeom& g, const float* x, float* y) {
+  kernels::conv2d_forward(B{}, g, x, x, x, y);
+  kernels::conv2d_input_grad(B{}, g, x, x, y);
+  kernels::conv2d_weight_grad(B{}, g, x, x, y);
+};
+
+template <class B>
+concept BackendPoolResize = requires(const PoolGeom& pg, const PadGeom& dg, const UpsampleGeom& ug,
+                                     const float* x, float* y, int32_t* idx, const int32_t* cidx) {
+  kernels::avg_pool2d(B{}, pg, x, y);
+  kernels::avg_pool2d_backward(B{}, pg, x, y);
+  kernels::max_pool2d(B{}, pg, x, y, idx);
+  kernels::pool_scatter_add(B{}, int64_t(1), int64_t(1), int64_t(1), x, cidx, y);
+  kernels::pool_gather(B{}, int64_t(1), int64_t(1), int64_t(1), x, cidx, y);
+  kernels::pad2d(B{}, dg, x, y, 0.f);
+  kernels::pad2d_backward(B{}, dg, x, y);
+  kernels::upsample2d(B{}, ug, x, y);
+  kernels::upsample2d_backward(B{}, ug, x, y);
+};
+
+template <class B>
+concept BackendNorm = requires(const float* x, float* y, int64_t n) {
+  kernels::norm_stats(B{}, x, n, n, n, y, y);
+  kernels::norm_forward(B{}, x, n, n, n, x, x, x, x, n, y);
+  kernels::norm_backward(B{}, x, x, n, n, n, x, x, x, n, y, y, y);
+};
+
+template <class B>
+concept BackendInstance = requires(const float* x, float* y, int64_t n) {
+  kernels::embedding_gather(B{}, x, n, x, n, y);
+  kernels::embedding_scatter_add(B{}, x, n, x, n, y);
+  kernels::instance_avg_pool(B{}, x, x, n, n, n, y);
+  kernels::boundary_map(B{}, x, n, n, n, y);
+};
+
+template <class B>
+concept BackendResample = requires(const CorrelationGeom& cg, const float* x, float* y, int64_t n) {
+  kernels::grid_sample_forward(B{}, x, x, y, n, n, n, n, n, n, GridPadding::zeros, false);
+  kernels::grid_sample_backward(B{}, x, x, x, y, y, n, n, n, n, n, n, GridPadding::zeros, false);
+  kernels::correlation_forward(B{}, cg, x, x, y);
+  kernels::correlation_grad_first(B{}, cg, x, x, y);
+  kernels::correlation_grad_second(B{}, cg, x, x, y);
+};
+
+template <class B>
+concept Backend = BackendMemory<B> && BackendElementwise<B> && BackendReduce<B> && BackendGemm<B> &&
+                  BackendConv<B> && BackendPoolResize<B> && BackendNorm<B> && BackendInstance<B> &&
+                  BackendResample<B>;
 
 template <class B>
 consteval bool require_backend() {
@@ -53,6 +103,18 @@ consteval bool require_backend() {
   static_assert(BackendReduce<B>, "this backend lacks kernels::reduce(B, Reduce, in, out)");
   static_assert(BackendGemm<B>, "this backend lacks kernels::gemm(B, trans_a, trans_b, M, N, "
                 "K, alpha, A, lda, B, ldb, beta, C, ldc)");
+  static_assert(BackendConv<B>, "this backend lacks a convolution kernel: kernels::conv2d_forward, "
+                "conv2d_input_grad or conv2d_weight_grad (see backend/cpu/conv.hpp)");
+  static_assert(BackendPoolResize<B>, "this backend lacks a pooling, padding or upsampling kernel "
+                "(avg_pool2d[_backward], max_pool2d, pool_scatter_add, pool_gather, pad2d[_backward], "
+                "upsample2d[_backward]; see backend/cpu/pool.hpp and resize.hpp)");
+  static_assert(BackendNorm<B>, "this backend lacks a normalisation kernel: kernels::norm_stats, "
+                "norm_forward or norm_backward (see backend/cpu/norm.hpp)");
+  static_assert(BackendInstance<B>, "this backend lacks an id kernel: kernels::embedding_gather, "
+                "embedding_scatter_add, instance_avg_pool or boundary_map (see backend/cpu/instance.hpp)");
+  static_assert(BackendResample<B>, "this backend lacks a resampling kernel: kernels::grid_sample_forward/"
+                "backward or correlation_forward/grad_first/grad_second (see backend/cpu/grid_sample.hpp "
+                "and correlation.hpp)");
   return true;
 }
 
