@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -128,9 +129,13 @@ inline bool is_png(const std::vector<uint8_t>& b) {
 // #1289/#1291, fixed in 2.28), so such tables are refused here. Returns the problem, or
 // nullptr. Non-JPEG data passes.
 inline const char* jpeg_problem(const std::vector<uint8_t>& b) {
+  // stb takes 0xff, any number of 0xff fill bytes, then 0xd8 as the start of a JPEG: so must we.
   const size_t n = b.size();
-  if (n < 2 || b[0] != 0xff || b[1] != 0xd8) return nullptr;
-  size_t i = 2;
+  if (n < 2 || b[0] != 0xff) return nullptr;
+  size_t i = 1;
+  while (i < n && b[i] == 0xff) ++i;
+  if (i >= n || b[i] != 0xd8) return nullptr;
+  ++i;
   for (;;) {
     if (i >= n) return "truncated JPEG (no end-of-image marker)";
     if (b[i] != 0xff) return "corrupt JPEG (expected a marker)";
@@ -201,6 +206,38 @@ inline const char* png_problem(const std::vector<uint8_t>& b, std::vector<uint8_
   return nullptr;
 }
 
+// stb reads a binary PNM (P5/P6) cut short as complete, padding with zeros: the pixel data
+// must be all there; and stb's 16-bit PNM path overflows its buffer. Returns the problem, or
+// nullptr. Other data passes.
+inline const char* pnm_problem(const std::vector<uint8_t>& b) {
+  if (b.size() < 2 || b[0] != 'P' || (b[1] != '5' && b[1] != '6')) return nullptr;
+  size_t i = 2;
+  uint64_t v[3] = {0, 0, 0};
+  for (auto& x : v) {
+    for (;;) {  // whitespace and comments
+      while (i < b.size() && std::isspace(b[i])) ++i;
+      if (i < b.size() && b[i] == '#') {
+        while (i < b.size() && b[i] != '\n' && b[i] != '\r') ++i;
+        continue;
+      }
+      break;
+    }
+    if (i >= b.size() || !std::isdigit(b[i])) return nullptr;  // stb reports a bad header
+    // stb 2.27 parses these numbers into an int without an overflow check (UB past 2^31).
+    size_t digits = 0;
+    while (i < b.size() && std::isdigit(b[i])) {
+      if (++digits > 9) return "corrupt PNM (a header number has more than 9 digits)";
+      x = x * 10 + uint64_t(b[i++] - '0');
+    }
+  }
+  // Debian's stb reads a PNM with maxval > 255 into an 8-bit buffer, then converts it as 16-bit
+  // data, reading past the buffer's end: such files are refused.
+  if (v[2] > 255) return "16-bit PNM (maxval above 255), which is not supported";
+  ++i;  // the single whitespace byte after maxval
+  const uint64_t need = v[0] * v[1] * (b[1] == '6' ? 3 : 1) * (v[2] > 255 ? 2 : 1);
+  return i <= b.size() && b.size() - i >= need ? nullptr : "truncated PNM (pixel data cut short)";
+}
+
 inline void append_callback(void* ctx, void* data, int size) {
   auto* out = static_cast<std::vector<uint8_t>*>(ctx);
   const auto* p = static_cast<const uint8_t*>(data);
@@ -249,6 +286,8 @@ inline Image decode_image(const std::vector<uint8_t>& bytes, const std::string& 
   std::vector<uint8_t> fixed;
   const char* png = detail::png_problem(bytes, fixed);
   GANLIB_CHECK(!png, "read_image: '", name, "' is a ", png);
+  const char* pnm = detail::pnm_problem(bytes);
+  GANLIB_CHECK(!pnm, "read_image: '", name, "' is a ", pnm);
   const std::vector<uint8_t>& b = fixed.empty() ? bytes : fixed;
   int w = 0, h = 0, c = 0;
   detail::check_header("read_image", name, b, w, h, c);

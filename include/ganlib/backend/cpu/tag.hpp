@@ -10,12 +10,13 @@
 namespace ganlib {
 
 struct cpu {
+  // Empty tensors may hold null pointers, which memcpy must not see even for 0 bytes.
   static constexpr const char* name = "cpu";
   static void* allocate(size_t bytes) { return cpu_detail::allocator().allocate(bytes); }
   static void deallocate(void* p, size_t bytes) { cpu_detail::allocator().deallocate(p, bytes); }
-  static void copy_to_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
-  static void copy_from_host(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
-  static void copy_within(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
+  static void copy_to_host(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
+  static void copy_from_host(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
+  static void copy_within(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
 };
 
 }  // namespace ganlib
