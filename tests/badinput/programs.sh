@@ -67,8 +67,8 @@ row "P6 truncated image in the dataset" pix2pixhd_train "b.ppm" --dataroot ds --
 # P7: an output (checkpoints) folder that is a file
 printf 'x' > "$tmp/ckfile"
 row "P7 unwritable checkpoints folder" pix2pixhd_train "cannot create directories: Not a directory [ckfile/label2city]" --dataroot ds --checkpoints_dir ckfile "${small[@]}"
-# P8: flownet_infer with a missing input image
-row "P8 missing input image" flownet_infer "missing1.png" --img1 missing1.png --img2 missing2.png --out_flo f.flo
+# P8: flownet_infer with a missing weights file (checked before the images are read)
+row "P8 missing weights file" flownet_infer "nomodel.safetensors" --model nomodel.safetensors --img1 missing1.png --img2 missing2.png --out_flo f.flo
 # P9: biggan_train with a negative batch size
 row "P9 out-of-range value" biggan_train "batch" --dataset FMNIST --batch_size -3
 
