@@ -1,8 +1,9 @@
 // examples/flownet_train.cpp — trains FlowNet2 stage-wise on flying shapes (zoo/flownet2/):
 // FlowNetC, FlowNetS#1, FlowNetS#2 (earlier nets frozen), FlowNetSD, then the fusion net.
-// Writes <out>/checkpoint.safetensors (resume with --resume 1), flownet2_<stage>.safetensors
-// after each stage, flownet2.safetensors at the end, loss_log.jsonl, val_log.jsonl and index.html.
-// Example (the README's run): flownet_train --out runs/flownet2 --width 0.25 --lr 4e-4
+// Writes <out>/checkpoints/ckpt_<step>.safetensors (resume with --resume 1; Ctrl-C or --time_limit
+// stop after a checkpoint), flownet2_<stage>.safetensors after each stage, flownet2.safetensors at
+// the end, loss_log.jsonl, val_log.jsonl and web/index.html (flows in the Middlebury colour wheel).
+// The README's run is the command in zoo/flownet2/README.md.
 #include <iostream>
 
 #include "zoo/flownet2/options.hpp"
@@ -21,7 +22,9 @@ int main(int argc, char** argv) {
       .add("stages", "C,S1,S2,SD,fusion", "stages to train, in order")
       .add("iters", "600,400,300,500,300", "iterations per stage")
       .add("batch", "4", "pairs per batch")
-      .add("size", "256x192", "training size WxH (multiples of 64)")
+      .add("size", "256x192", "size WxH of the generated pairs and validation (multiples of 64)")
+      .add("crop", "", "train on random WxH crops of the pairs (multiples of 64; empty: whole pairs)")
+      .add("bias_init", "uniform", "uniform: the reference's U[0,1] biases; zero: zero biases (learns much sooner)")
       .add("lr", "1e-4", "Adam learning rate (halved at 1/2, 2/3, 5/6 of each stage, as S_short)")
       .add("seed", "1", "data and initialisation seed")
       .add("augment", "1", "photometric + geometric augmentation")
@@ -53,6 +56,14 @@ int main(int argc, char** argv) {
     GANLIB_CHECK(x != std::string::npos, "flownet_train: --size must be WxH, got \"", size, "\"");
     c.width_px = std::stoi(size.substr(0, x));
     c.height_px = std::stoi(size.substr(x + 1));
+    if (!f.str("crop").empty()) {
+      const auto cs = f.str("crop");
+      const auto cx = cs.find('x');
+      GANLIB_CHECK(cx != std::string::npos, "flownet_train: --crop must be WxH, got \"", cs, "\"");
+      c.crop_w = std::stoi(cs.substr(0, cx));
+      c.crop_h = std::stoi(cs.substr(cx + 1));
+    }
+    c.bias_init = f.str("bias_init");
     c.lr = f.num("lr");
     c.seed = uint64_t(f.integer("seed"));
     c.augment = f.boolean("augment");

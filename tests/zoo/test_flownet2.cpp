@@ -2,7 +2,8 @@
 // full-width parameter counts against the PyTorch-built reference, PyTorch parity of FlowNetS
 // and FlowNetC at width 1/16 through load_state_dict with flownet2-pytorch's keys, losses,
 // augmentation consistency (warp check), the colour wheel, ChannelNorm's gradient, padding,
-// .flo round trips through the programs, and errors on bad input.
+// .flo round trips through the programs, errors on bad input, a fit of fixed pairs read back in
+// pixels (catches target/prediction scaling bugs), and the trainer's logs, page and exact resume.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -336,4 +337,84 @@ TEST_CASE("flownet2: model files round trip; flownet_infer writes .flo + PNG and
   CHECK(err().find("bad.flo") != std::string::npos);
   CHECK(std::system((infer + " --modle x" + q).c_str()) != 0);
   CHECK(err().find("unknown flag --modle") != std::string::npos);
+}
+
+TEST_CASE("flownet2: a few fixed pairs are fit through the training loss and read back in pixels") {
+  // Catches target/prediction scaling bugs (the ×0.05 targets, ×20 outputs, ×4 upsampling): the
+  // training loss is minimised on two fixed pairs, and the flow the inference path reports, in
+  // pixels, must then be close to the ground truth. A mismatch of the two scalings leaves the
+  // pixel EPE near (or above) the zero-flow EPE however low the loss gets.
+  Generator gen(7);
+  Net net({1.0 / 16}, &gen);
+  zero_biases(net);
+  synth::FlyingShapesConfig cfg;
+  cfg.obj_translate = cfg.bg_translate = 0.04;
+  std::vector<FlowSample> s;
+  for (uint64_t i = 0; i < 2; ++i) s.push_back(to_sample(synth::generate_pair(21, i, 64, 64, cfg)));
+  const Batch b = to_batch(s);
+  const double zero = epe(zeros_like(b.flow), b.flow).item();
+  REQUIRE(zero > 1.0);
+  net.requires_grad_(false);
+  net.flownetc->requires_grad_(true);
+  optim::Adam<float, cpu> opt(net.flownetc->parameters(), {1e-3, 0.9, 0.999, 1e-8, 0});
+  double train_epe = 0;
+  for (int it = 0; it < 150; ++it) {
+    auto r = stage_forward(net, TrainStage::C, b);
+    opt.zero_grad();
+    r.loss.backward();
+    opt.step();
+    train_epe = epe(r.flow, b.flow).item();
+  }
+  no_grad g;
+  net.eval();
+  const double fitted = epe(net.run(b.img1, b.img2, Stage::C).flow_c, b.flow).item();
+  MESSAGE("zero-flow EPE " << zero << ", after fitting " << fitted << " (training batch " << train_epe << ")");
+  CHECK(fitted < 0.35 * zero);
+  CHECK(fitted == doctest::Approx(train_epe).epsilon(0.05));
+}
+
+TEST_CASE("flownet2: the trainer logs, draws, checkpoints, and a stopped run resumes exactly") {
+  const auto dir = (std::filesystem::temp_directory_path() / "ganlib_flownet2_trainer").string();
+  std::filesystem::remove_all(dir);
+  TrainConfig c;
+  c.model.width = 1.0 / 16;
+  c.width_px = c.height_px = 128;
+  c.crop_w = c.crop_h = 64;
+  c.batch = 2;
+  c.stages = {"C", "S1"};
+  c.iters = {3, 2};
+  c.bias_init = "zero";
+  c.val_pairs = 2;
+  c.augment = false;
+  c.log_every = 1, c.checkpoint_every = 2, c.vis_every = 2;
+  c.out = dir + "/whole";
+  {
+    Trainer t(c);
+    CHECK(t.run());
+  }
+  CHECK(std::filesystem::exists(c.out + "/flownet2.safetensors"));
+  CHECK(std::filesystem::exists(c.out + "/flownet2_C.safetensors"));
+  CHECK(std::filesystem::exists(c.out + "/web/index.html"));
+  CHECK(train::read_scalar_log(c.out + "/loss_log.jsonl").size() == 5);
+  CHECK(train::read_scalar_log(c.out + "/val_log.jsonl").size() == 3);  // steps 2, 3 (end of C), 5 (end)
+  // The same run stopped after its first step (time limit), then resumed.
+  c.out = dir + "/resumed";
+  c.time_limit_s = 1e-9;
+  {
+    Trainer t(c);
+    CHECK_FALSE(t.run());
+  }
+  CHECK(train::read_scalar_log(c.out + "/loss_log.jsonl").size() == 1);
+  c.time_limit_s = 0;
+  c.resume = true;
+  {
+    Trainer t(c);
+    CHECK(t.run());
+  }
+  CHECK(train::read_scalar_log(c.out + "/loss_log.jsonl").size() == 5);
+  const auto a = safetensors::load(dir + "/whole/flownet2.safetensors"), b = safetensors::load(c.out + "/flownet2.safetensors");
+  REQUIRE(a.tensors.size() == b.tensors.size());
+  for (auto& [k, e] : a.tensors) CHECK_MESSAGE(e.bytes == b.tensors.at(k).bytes, k);
+  c.crop_w = 96;
+  CHECK_THROWS_WITH_AS(Trainer{c}, doctest::Contains("multiples of 64"), Error);
 }

@@ -1,19 +1,18 @@
 // zoo/flownet2/train.hpp — FlowNet2's stage-wise training on flying shapes (zoo spec 4.8):
 // FlowNetC, then FlowNetS#1 and #2 on top with the earlier nets frozen, then FlowNetSD, then the
-// fusion net with everything else frozen. Also the model file format, batch making, evaluation,
-// and the trainer's bookkeeping (progress line, JSON-lines log, HTML page, checkpoints, resume).
+// fusion net with everything else frozen. Also the model file format, batch making and evaluation;
+// the bookkeeping (progress line, JSON-lines logs, HTML page, checkpoints, resume, Ctrl-C) is
+// ganlib/train/'s.
 // Contract: a run is a pure function of its config: pair i of stage k's iteration t comes from
-// generate_pair(seed, hash(k, t, i)) and its augmentation draw from the same index, so a run
-// resumed from a checkpoint (model, Adam state, stage, iteration) continues exactly.
-// ganlib/train/ was still being written when this was; the few services needed live here.
+// generate_pair(seed, hash(k, t, i)) (then its crop and augmentation draw from the same index), so
+// a run resumed from a checkpoint (model, Adam state, stage, iteration) continues exactly.
 #pragma once
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +24,12 @@
 #include "ganlib/io/image.hpp"
 #include "ganlib/io/safetensors.hpp"
 #include "ganlib/optim/adam.hpp"
+#include "ganlib/train/checkpoint.hpp"
+#include "ganlib/train/grid.hpp"
+#include "ganlib/train/html.hpp"
+#include "ganlib/train/log.hpp"
+#include "ganlib/train/progress.hpp"
+#include "ganlib/train/stop_signal.hpp"
 
 namespace ganlib::zoo::flownet2 {
 
@@ -34,14 +39,17 @@ using Net = FlowNet2<float>;
 // ---- model files ---------------------------------------------------------------------------
 // Weights under flownet2-pytorch's state_dict keys ("flownetc.conv1.0.weight", …); metadata
 // width / rgb_max / div_flow / sd_reference_scaling (absent: the reference's values).
-inline void save_model(const std::string& path, const Net& net, std::map<std::string, std::string> meta = {}) {
-  safetensors::File f;
-  for (auto& [k, t] : net.named_state()) f.tensors[k] = safetensors::entry_from(t);
-  const auto& o = net.options();
+inline void add_options_metadata(std::map<std::string, std::string>& meta, const FlowNet2Options& o) {
   meta["width"] = std::to_string(o.width);
   meta["rgb_max"] = std::to_string(o.rgb_max);
   meta["div_flow"] = std::to_string(o.div_flow);
   meta["sd_reference_scaling"] = o.sd_reference_scaling ? "1" : "0";
+}
+
+inline void save_model(const std::string& path, const Net& net, std::map<std::string, std::string> meta = {}) {
+  safetensors::File f;
+  for (auto& [k, t] : net.named_state()) f.tensors[k] = safetensors::entry_from(t);
+  add_options_metadata(meta, net.options());
   f.metadata = std::move(meta);
   safetensors::save(path, f);
 }
@@ -88,6 +96,22 @@ inline FlowSample to_sample(const synth::FlowPair& p) {
   for (size_t i = 0; i < p.img1.size(); ++i) s.img1[i] = p.img1[i] / 255.f, s.img2[i] = p.img2[i] / 255.f;
   s.flow = p.flow;
   return s;
+}
+
+// The w × h window of a sample at (x0, y0) (flow values are unchanged by a crop).
+inline FlowSample crop(const FlowSample& s, int x0, int y0, int w, int h) {
+  GANLIB_CHECK(x0 >= 0 && y0 >= 0 && w > 0 && h > 0 && x0 + w <= s.width && y0 + h <= s.height, "crop: window ", w,
+               "x", h, " at (", x0, ", ", y0, ") does not fit a ", s.width, "x", s.height, " sample");
+  FlowSample c;
+  c.width = w, c.height = h;
+  c.img1.reserve(size_t(w) * h * 3), c.img2.reserve(size_t(w) * h * 3), c.flow.reserve(size_t(w) * h * 2);
+  for (int y = y0; y < y0 + h; ++y) {
+    const size_t row = size_t(y) * size_t(s.width) + size_t(x0);
+    c.img1.insert(c.img1.end(), s.img1.begin() + long(row * 3), s.img1.begin() + long((row + size_t(w)) * 3));
+    c.img2.insert(c.img2.end(), s.img2.begin() + long(row * 3), s.img2.begin() + long((row + size_t(w)) * 3));
+    c.flow.insert(c.flow.end(), s.flow.begin() + long(row * 2), s.flow.begin() + long((row + size_t(w)) * 2));
+  }
+  return c;
 }
 
 inline Batch to_batch(const std::vector<FlowSample>& samples) {
@@ -199,10 +223,14 @@ inline StageResult stage_forward(Net& net, TrainStage s, const Batch& b) {
 struct TrainConfig {
   std::string out = "runs/flownet2";
   FlowNet2Options model;
-  int width_px = 256, height_px = 192, batch = 4;
+  int width_px = 256, height_px = 192, batch = 4;  // generated pairs (and validation) size
+  int crop_w = 0, crop_h = 0;  // > 0: train on random crops of this size (displacements as at full size)
   std::vector<std::string> stages = {"C", "S1", "S2", "SD", "fusion"};
   std::vector<int64_t> iters = {600, 400, 300, 500, 300};  // per stage
   double lr = 1e-4;
+  // "uniform": the reference's U[0, 1] biases; "zero": zero biases (FlowNetPytorch's init), which
+  // leaves the mean-flow plateau after a few hundred iterations instead of many thousands.
+  std::string bias_init = "uniform";
   uint64_t seed = 1, val_seed = 999;
   int val_pairs = 8;
   bool augment = true;
@@ -210,7 +238,7 @@ struct TrainConfig {
   int64_t log_every = 10, checkpoint_every = 100, vis_every = 100;
   double time_limit_s = 0;  // > 0: stop (after checkpointing) once exceeded
   bool resume = false;
-  std::map<std::string, std::string> flags;  // recorded in checkpoints
+  std::map<std::string, std::string> flags;  // recorded in checkpoints and model files
 };
 
 // The S_short schedule compressed to a stage's length: lr halved at 1/2, 2/3 and 5/6.
@@ -233,10 +261,25 @@ inline Batch training_batch(const TrainConfig& c, int stage_index, int64_t iter)
   for (int i = 0; i < c.batch; ++i) {
     const uint64_t index = mix64(mix64(uint64_t(stage_index), uint64_t(iter)), uint64_t(i));
     auto sample = to_sample(synth::generate_pair(c.seed, index, c.width_px, c.height_px));
+    if (c.crop_w > 0 && c.crop_h > 0 && (c.crop_w < c.width_px || c.crop_h < c.height_px)) {
+      const uint64_t r = mix64(index, 0xC0);
+      sample = crop(sample, int(r % uint64_t(c.width_px - c.crop_w + 1)),
+                    int((r >> 32) % uint64_t(c.height_px - c.crop_h + 1)), c.crop_w, c.crop_h);
+    }
     if (c.augment) augment(sample, mix64(c.seed, index), c.aug);
     s.push_back(std::move(sample));
   }
   return to_batch(s);
+}
+
+// Sets every bias of a module to zero (the "zero" bias_init).
+inline void zero_biases(nn::Module<float, cpu>& m) {
+  no_grad guard;
+  for (auto& [name, t] : m.named_parameters())
+    if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) {
+      TensorF b = t;
+      fill_(b, 0.f);
+    }
 }
 
 class Trainer {
@@ -246,28 +289,64 @@ class Trainer {
                  c_.iters.size(), " iteration counts");
     GANLIB_CHECK(c_.width_px % 64 == 0 && c_.height_px % 64 == 0 && c_.width_px > 0 && c_.height_px > 0,
                  "flownet_train: training size ", c_.width_px, "x", c_.height_px, " must be multiples of 64");
+    GANLIB_CHECK((c_.crop_w == 0 && c_.crop_h == 0) ||
+                     (c_.crop_w > 0 && c_.crop_h > 0 && c_.crop_w % 64 == 0 && c_.crop_h % 64 == 0 &&
+                      c_.crop_w <= c_.width_px && c_.crop_h <= c_.height_px),
+                 "flownet_train: crop ", c_.crop_w, "x", c_.crop_h, " must be multiples of 64 within the ",
+                 c_.width_px, "x", c_.height_px, " pairs");
     GANLIB_CHECK(c_.batch > 0, "flownet_train: batch must be positive");
+    GANLIB_CHECK(c_.bias_init == "uniform" || c_.bias_init == "zero", "flownet_train: bias_init \"", c_.bias_init,
+                 "\" (uniform or zero)");
     for (auto& s : c_.stages) parse_stage(s);
-    std::filesystem::create_directories(c_.out + "/images");
+    for (auto n : c_.iters) GANLIB_CHECK(n > 0, "flownet_train: iteration counts must be positive, got ", n);
+    if (c_.bias_init == "zero") zero_biases(net_);
+    int64_t total = 0;
+    for (auto n : c_.iters) offsets_.push_back(total), total += n;
+    total_ = total;
+    std::filesystem::create_directories(c_.out);
   }
   Net& net() { return net_; }
 
-  // Runs every stage; returns false if stopped by the time limit.
+  // Runs every stage; returns false if stopped early (time limit, SIGINT/SIGTERM) after saving a
+  // checkpoint that --resume continues from.
   bool run() {
+    train::CheckpointManager ckpt({c_.out + "/checkpoints", "ckpt", c_.checkpoint_every, 2});
+    std::optional<train::Checkpoint> resumed;
+    if (c_.resume) resumed = ckpt.load_latest();
+    if (!resumed) {  // a fresh run: logs and pictures left in this folder belong to another run
+      std::filesystem::remove(c_.out + "/loss_log.jsonl");
+      std::filesystem::remove(c_.out + "/val_log.jsonl");
+      std::filesystem::remove_all(c_.out + "/web/images");
+    }
+    train::ScalarLog loss_log(c_.out + "/loss_log.jsonl"), val_log(c_.out + "/val_log.jsonl");
+    train::ResultsPage page(c_.out + "/web", {"FlowNet2 on flying shapes", 60, 256, c_.out + "/val_log.jsonl"});
     size_t stage_i = 0;
     int64_t start_iter = 0;
-    std::map<std::string, TensorF> optim_state;
-    const std::string ckpt = c_.out + "/checkpoint.safetensors";
-    if (c_.resume && std::filesystem::exists(ckpt)) {
-      load_checkpoint(ckpt, stage_i, start_iter, optim_state);
-      reload_rows();
-      std::cout << "resumed from " << ckpt << " at stage " << (stage_i < c_.stages.size() ? c_.stages[stage_i] : "end")
-                << ", iteration " << start_iter << "\n";
+    if (resumed) {
+      const auto o = options_from_metadata(resumed->file.metadata);
+      GANLIB_CHECK(std::abs(o.width - net_.options().width) < 1e-9 &&
+                       o.sd_reference_scaling == net_.options().sd_reference_scaling,
+                   "flownet_train: checkpoint ", resumed->path, " was made with width ", o.width,
+                   " but this run uses ", net_.options().width, " (or a different --sd_reference_scaling)");
+      resumed->restore_state("model.", net_);
+      stage_i = size_t(std::stoull(resumed->meta("stage_index")));
+      start_iter = std::stoll(resumed->meta("iter"));
+      loss_log.truncate_after(resumed->step);
+      val_log.truncate_after(resumed->step);
+      std::cout << "resumed from " << resumed->path << " at stage "
+                << (stage_i < c_.stages.size() ? c_.stages[stage_i] : "end") << ", iteration " << start_iter << "\n";
     }
     val_ = held_out_batch(c_.val_seed, 0, c_.val_pairs, c_.width_px, c_.height_px);
+    train::StopSignal stop;
     const auto t_start = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count(); };
+    const int64_t first_step = stage_i < c_.stages.size() ? offsets_[stage_i] + start_iter : total_;
+    train::Progress progress({total_, c_.log_every, first_step});
     for (; stage_i < c_.stages.size(); ++stage_i, start_iter = 0) {
+      if (stop.requested()) {  // stopped at the end of the previous stage, whose checkpoint is saved
+        std::cout << "stopped before stage " << c_.stages[stage_i] << "; continue with --resume 1\n";
+        return false;
+      }
       const TrainStage st = parse_stage(c_.stages[stage_i]);
       const int64_t total = c_.iters[stage_i];
       net_.requires_grad_(false);
@@ -275,10 +354,8 @@ class Trainer {
       mod.requires_grad_(true);
       net_.train();
       optim::Adam<float, cpu> opt(mod.parameters(), {c_.lr, 0.9, 0.999, 1e-8, 0});
-      if (!optim_state.empty()) opt.load_state_dict(optim_state), optim_state.clear();
-      const auto t0 = std::chrono::steady_clock::now();
-      double loss_acc = 0, epe_acc = 0;
-      int n_acc = 0;
+      if (resumed && start_iter > 0) resumed->restore_state("optim.", opt);
+      resumed.reset();
       for (int64_t it = start_iter; it < total; ++it) {
         opt.set_lr(stage_lr(c_.lr, it, total));
         const Batch b = training_batch(c_, int(stage_i), it);
@@ -286,152 +363,76 @@ class Trainer {
         opt.zero_grad();
         r.loss.backward();
         opt.step();
-        const double loss = r.loss.item(), e = epe(r.flow, b.flow).item();
-        loss_acc += loss, epe_acc += e, ++n_acc;
-        log_line(st, it + 1, loss, e, opt.lr());
-        if ((it + 1) % c_.log_every == 0 || it + 1 == total) {
-          const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          const double rate = double(it + 1 - start_iter) / std::max(sec, 1e-9);
-          std::printf("[%s] iter %lld/%lld  loss %.4f  epe %.3f px  lr %.2e  %.2f it/s  eta %.0fs\n",
-                      c_.stages[stage_i].c_str(), (long long)(it + 1), (long long)total, loss_acc / n_acc,
-                      epe_acc / n_acc, opt.lr(), rate, double(total - it - 1) / std::max(rate, 1e-9));
-          std::fflush(stdout);
-          loss_acc = epe_acc = 0, n_acc = 0;
-        }
+        const int64_t step = offsets_[stage_i] + it + 1;
+        const train::Scalars sc{{"loss", r.loss.item()}, {"epe", epe(r.flow, b.flow).item()}, {"lr", opt.lr()}};
+        progress.update(step, int64_t(stage_i), sc);
+        loss_log.append(step, int64_t(stage_i), sc);
         const bool last = it + 1 == total;
-        const bool out_of_time = c_.time_limit_s > 0 && elapsed() > c_.time_limit_s;
-        if ((it + 1) % c_.vis_every == 0 || last) visualise(st, it + 1);
-        if ((it + 1) % c_.checkpoint_every == 0 || last || out_of_time) {
-          if (last) save_checkpoint(ckpt, stage_i + 1, 0, {});
-          else save_checkpoint(ckpt, stage_i, it + 1, opt.state_dict());
+        if (c_.time_limit_s > 0 && elapsed() > c_.time_limit_s && !stop.requested()) stop.request();
+        const bool stopping = stop.requested() && !last;
+        if ((it + 1) % c_.vis_every == 0 || last) {
+          progress.finish();
+          visualise(st, step, int64_t(stage_i), val_log, page);
         }
-        if (out_of_time && !last) {
-          std::cout << "time limit reached; resume with --resume 1\n";
+        if (last) save_checkpoint(ckpt, step, stage_i + 1, 0, nullptr);
+        else if (ckpt.due(step) || stopping) save_checkpoint(ckpt, step, stage_i, it + 1, &opt);
+        if (stopping) {
+          progress.finish();
+          std::cout << "stopped at stage " << c_.stages[stage_i] << ", iteration " << it + 1
+                    << "; continue with --resume 1\n";
           return false;
         }
       }
       save_model(c_.out + "/flownet2_" + c_.stages[stage_i] + ".safetensors", net_, c_.flags);
     }
+    progress.finish();
     save_model(c_.out + "/flownet2.safetensors", net_, c_.flags);
-    std::cout << "wrote " << c_.out << "/flownet2.safetensors\n";
+    std::cout << "wrote " << c_.out << "/flownet2.safetensors; results page " << page.index_path() << "\n";
     return true;
   }
 
  private:
-  void log_line(TrainStage st, int64_t it, double loss, double e, double lr) {
-    std::ofstream f(c_.out + "/loss_log.jsonl", std::ios::app);
-    f << "{\"stage\":\"" << stage_string(st) << "\",\"iter\":" << it << ",\"loss\":" << loss
-      << ",\"epe\":" << e << ",\"lr\":" << lr << "}\n";
+  void save_checkpoint(train::CheckpointManager& ckpt, int64_t step, size_t stage_i, int64_t iter,
+                       const optim::Adam<float, cpu>* opt) {
+    ckpt.save(step, [&](train::CheckpointWriter& w) {
+      w.add_state("model.", net_);
+      if (opt) w.add_state("optim.", *opt);
+      for (auto& [k, v] : c_.flags) w.meta("flag." + k, v);
+      add_options_metadata(w.file().metadata, net_.options());
+      w.meta("stage_index", std::to_string(stage_i)).meta("iter", std::to_string(iter));
+    });
   }
 
-  void save_checkpoint(const std::string& path, size_t stage_i, int64_t iter, const std::map<std::string, TensorF>& optim) {
-    safetensors::File f;
-    for (auto& [k, t] : net_.named_state()) f.tensors["model." + k] = safetensors::entry_from(t);
-    for (auto& [k, t] : optim) f.tensors["optim." + k] = safetensors::entry_from(t);
-    f.metadata = c_.flags;
-    const auto& o = net_.options();
-    f.metadata["width"] = std::to_string(o.width);
-    f.metadata["rgb_max"] = std::to_string(o.rgb_max);
-    f.metadata["div_flow"] = std::to_string(o.div_flow);
-    f.metadata["sd_reference_scaling"] = o.sd_reference_scaling ? "1" : "0";
-    f.metadata["stage_index"] = std::to_string(stage_i);
-    f.metadata["iter"] = std::to_string(iter);
-    safetensors::save(path, f);
-  }
-
-  void load_checkpoint(const std::string& path, size_t& stage_i, int64_t& iter, std::map<std::string, TensorF>& optim) {
-    const auto f = safetensors::load(path);
-    auto get = [&](const char* k) {
-      auto it = f.metadata.find(k);
-      GANLIB_CHECK(it != f.metadata.end(), "flownet_train: checkpoint ", path, " has no \"", k, "\" metadata");
-      return it->second;
-    };
-    const auto o = options_from_metadata(f.metadata);
-    GANLIB_CHECK(std::abs(o.width - net_.options().width) < 1e-9 &&
-                     o.sd_reference_scaling == net_.options().sd_reference_scaling,
-                 "flownet_train: checkpoint ", path, " was made with width ", o.width,
-                 " but this run uses ", net_.options().width, " (or a different --sd_reference_scaling)");
-    Net::StateDict sd;
-    for (auto& [k, e] : f.tensors) {
-      if (k.rfind("model.", 0) == 0) sd[k.substr(6)] = safetensors::to_tensor<float, cpu>(e);
-      else if (k.rfind("optim.", 0) == 0) optim[k.substr(6)] = safetensors::to_tensor<float, cpu>(e);
-    }
-    net_.load_state_dict(sd, true);
-    stage_i = size_t(std::stoull(get("stage_index")));
-    iter = std::stoll(get("iter"));
-  }
-
-  // Validation EPE on the fixed pairs and a row of images for the HTML page.
-  void visualise(TrainStage st, int64_t it) {
+  // Validation EPE on the fixed pairs (logged, drawn as a curve) and the first pairs' image 1,
+  // ground truth and estimate in the colour wheel (same radius per pair) on the results page.
+  void visualise(TrainStage st, int64_t step, int64_t stage_i, train::ScalarLog& log, train::ResultsPage& page) {
     no_grad guard;
     net_.eval();
     const auto flow = net_.run(val_.img1, val_.img2, eval_stage(st)).final_flow();
     const double e = epe(flow, val_.flow).item();
     net_.train();
-    const std::string tag = stage_string(st) + "_" + std::to_string(it);
-    for (int k = 0; k < std::min(2, c_.val_pairs); ++k) {
+    std::vector<io::Image> img, truth, est;
+    for (int k = 0; k < std::min(4, c_.val_pairs); ++k) {
       const auto gt = val_.flow.select(0, k);
       const double maxr = std::max(1.0, double(max(channel_norm(gt.unsqueeze(0))).item()));
-      io::write_png(c_.out + "/images/pair" + std::to_string(k) + "_img1.png",
-                    io::tensor_to_image(mul_scalar(add_scalar(val_.img1.select(0, k), -127.5f), 1 / 127.5f)));
-      io::write_png(c_.out + "/images/pair" + std::to_string(k) + "_gt.png", flow_to_image(gt, maxr));
-      io::write_png(c_.out + "/images/" + tag + "_pair" + std::to_string(k) + ".png",
-                    flow_to_image(flow.select(0, k), maxr));
+      img.push_back(io::tensor_to_image(mul_scalar(add_scalar(val_.img1.select(0, k), -127.5f), 1 / 127.5f)));
+      truth.push_back(flow_to_image(gt, maxr));
+      est.push_back(flow_to_image(flow.select(0, k), maxr));
     }
-    rows_.push_back({tag, e});
-    std::ofstream rows(c_.out + "/val_log.jsonl", std::ios::app);
-    rows << "{\"stage\":\"" << stage_string(st) << "\",\"iter\":" << it << ",\"val_epe\":" << e << "}\n";
-    write_html();
-    std::printf("[%s] iter %lld  validation EPE %.3f px on %d held-out pairs\n", stage_string(st).c_str(),
-                (long long)it, e, c_.val_pairs);
+    log.append(step, stage_i, {{"val_epe_" + stage_string(st), e}});
+    page.add_results(stage_i, step, {{"image1", train::make_grid(img, 1)}, {"truth", train::make_grid(truth, 1)},
+                                     {"estimate_" + stage_string(st), train::make_grid(est, 1)}});
+    std::printf("[%s] step %lld  validation EPE %.3f px on %d held-out pairs\n", stage_string(st).c_str(),
+                (long long)step, e, c_.val_pairs);
+    std::fflush(stdout);
   }
 
-  // The HTML page's rows of a resumed run come back from val_log.jsonl.
-  void reload_rows() {
-    std::ifstream f(c_.out + "/val_log.jsonl");
-    std::string line;
-    while (std::getline(f, line)) {
-      const auto s0 = line.find("\"stage\":\""), i0 = line.find("\"iter\":"), e0 = line.find("\"val_epe\":");
-      if (s0 == std::string::npos || i0 == std::string::npos || e0 == std::string::npos) continue;
-      const auto s1 = line.find('"', s0 + 9);
-      rows_.push_back({line.substr(s0 + 9, s1 - s0 - 9) + "_" + std::to_string(std::atoll(line.c_str() + i0 + 7)),
-                       std::atof(line.c_str() + e0 + 10)});
-    }
-  }
-
-  void write_html() {
-    std::ostringstream h;
-    h << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>FlowNet2 training</title></head><body>\n"
-      << "<h1>FlowNet2 on flying shapes</h1><p>Validation pairs (first two shown): image 1, ground truth "
-      << "(Middlebury colour wheel, same scale per pair), then the estimate after each checkpoint, newest first.</p>\n"
-      << "<table border=1><tr><th>stage_iter</th><th>val EPE (px)</th>";
-    for (int k = 0; k < std::min(2, c_.val_pairs); ++k) h << "<th>pair " << k << "</th>";
-    h << "</tr>\n<tr><td>input / truth</td><td></td>";
-    for (int k = 0; k < std::min(2, c_.val_pairs); ++k)
-      h << "<td><img src=\"images/pair" << k << "_img1.png\" width=256><img src=\"images/pair" << k
-        << "_gt.png\" width=256></td>";
-    h << "</tr>\n";
-    for (auto r = rows_.rbegin(); r != rows_.rend(); ++r) {
-      h << "<tr><td>" << r->tag << "</td><td>" << r->epe << "</td>";
-      for (int k = 0; k < std::min(2, c_.val_pairs); ++k)
-        h << "<td><img src=\"images/" << r->tag << "_pair" << k << ".png\" width=256></td>";
-      h << "</tr>\n";
-    }
-    h << "</table></body></html>\n";
-    const std::string tmp = c_.out + "/index.html.tmp";
-    { std::ofstream f(tmp); f << h.str(); }
-    std::filesystem::rename(tmp, c_.out + "/index.html");
-  }
-
-  struct Row {
-    std::string tag;
-    double epe;
-  };
   TrainConfig c_;
   Generator gen_;
   Net net_;
   Batch val_;
-  std::vector<Row> rows_;
+  std::vector<int64_t> offsets_;  // global step at the start of each stage
+  int64_t total_ = 0;
 };
 
 }  // namespace ganlib::zoo::flownet2
