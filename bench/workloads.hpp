@@ -11,6 +11,7 @@
 
 #include "zoo/flownet2/flownet_s.hpp"
 #include "zoo/flownet2/losses.hpp"
+#include "workloads_models.hpp"
 
 namespace bench {
 using namespace ganlib;
@@ -91,6 +92,9 @@ inline std::map<std::string, std::function<Workload()>>& workloads() {
                          },
                          0};
        }},
+      // The two model-level training iterations (bench/workloads_models.hpp).
+      {"pix2pixhd_iter", [] { return Workload{pix2pixhd_iter(), 0}; }},
+      {"biggan32_iter", [] { return Workload{biggan32_iter(), 0}; }},
   };
   return w;
 }

@@ -44,7 +44,7 @@ int main(int argc, char** argv) try {
   tr.load(ckpt, true);
   auto& G = (use_ema && tr.G_ema) ? *tr.G_ema : *tr.G;
   G.train(!o.G_eval_mode);
-  std::filesystem::create_directories(out);
+  ganlib::io::make_folders(out, "biggan_sample");
   auto save = [&](const Tensor<float, cpu>& grid, const std::string& name) {
     io::write_png((std::filesystem::path(out) / name).string(), io::tensor_to_image(grid));
     std::cout << (std::filesystem::path(out) / name).string() << "\n";

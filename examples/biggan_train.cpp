@@ -86,9 +86,9 @@ int main(int argc, char** argv) try {
   const std::string exp = o.experiment_name.empty() ? "biggan" : o.experiment_name;
   const fs::path wdir = fs::path(o.weights_root) / exp, sdir = fs::path(o.samples_root) / exp,
                  ldir = fs::path(o.logs_root) / exp;
-  fs::create_directories(wdir);
-  fs::create_directories(sdir);
-  fs::create_directories(ldir);
+  ganlib::io::make_folders(wdir, "biggan_train");
+  ganlib::io::make_folders(sdir, "biggan_train");
+  ganlib::io::make_folders(ldir, "biggan_train");
 
   Trainer<float, cpu> tr(o);
   const fs::path state = wdir / "state.safetensors";

@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     const uint64_t seed = uint64_t(f.integer("seed"));
     GANLIB_CHECK(n > 0, "flownet_eval: --pairs must be positive");
     if (!f.str("dump").empty()) {
-      std::filesystem::create_directories(f.str("dump"));
+      ganlib::io::make_folders(f.str("dump"), "flownet_eval: --dump");
       for (int i = 0; i < n; ++i) {
         const auto p = synth::generate_pair(seed, uint64_t(i), w, h);
         char base[32];

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     auto dopt = p2p::dataset_options(o, o.phase, false, have_targets || o.use_encoded_image);
     data::Pix2PixHDDataset<float> ds(dopt);
     const std::string web = (fs::path(o.results_dir) / o.name / (o.phase + "_" + o.which_epoch)).string();
-    fs::create_directories(fs::path(web) / "images");
+    ganlib::io::make_folders((fs::path(web) / "images").string(), "pix2pixhd_test");
     const int64_t n = std::min<int64_t>(ds.size(), std::min<double>(double(o.how_many), o.ntest));
     const int64_t styles = o.instance_feat ? o.num_styles : 1;
 

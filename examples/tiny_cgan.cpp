@@ -87,7 +87,7 @@ int main(int argc, char** argv) try {
   for (int i = 0; i < 100; ++i) sheet_ids[size_t(i)] = float(i / 10);
   const TF sheet_labels = from_vector<float, cpu>(sheet_ids);
 
-  std::filesystem::create_directories(o.out + "/web");
+  ganlib::io::make_folders(o.out + "/web", "tiny_cgan: --out");
   train::CheckpointManager ckpt({o.out + "/checkpoints", "ckpt", o.every, 3});
   train::ScalarLog log(o.out + "/loss_log.jsonl");
   train::ResultsPage page(o.out + "/web", {"tiny conditional GAN on Fashion-MNIST", 30, 280, o.out + "/loss_log.jsonl"});

@@ -38,7 +38,7 @@ if [ ${#resume[@]} -eq 0 ]; then rm -rf "$demo/checkpoints/streets_demo"; fi
   "${arch[@]}" --resize_or_crop none --max_minutes "$minutes" --display_freq 100 --print_freq 50 \
   --save_latest_freq 500 "${resume[@]}" | grep -v -E '^[A-Za-z_]+: |^-+ (Options|End) -+$'
 "$bin/pix2pixhd_test" --name streets_demo --checkpoints_dir "$demo/checkpoints" --dataroot "$data" \
-  --results_dir "$demo/results" --how_many 12 --display_winsize 256 | tail -1
+  --results_dir "$demo/results" --how_many 12 --display_winsize 256 --resize_or_crop none | tail -1
 "$bin/pix2pixhd_eval" --results "$demo/results/streets_demo/test_latest"
 echo "training page: $(pwd)/$demo/checkpoints/streets_demo/web/index.html"
 echo "results page:  $(pwd)/$demo/results/streets_demo/test_latest/index.html"

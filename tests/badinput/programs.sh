@@ -66,7 +66,8 @@ head -c 20 "$ds/train_img/b.ppm" > "$ds/train_img/b.tmp" && mv "$ds/train_img/b.
 row "P6 truncated image in the dataset" pix2pixhd_train "b.ppm" --dataroot ds --checkpoints_dir ck --serial_batches --no_flip "${small[@]}" --max_iters 2
 # P7: an output (checkpoints) folder that is a file
 printf 'x' > "$tmp/ckfile"
-row "P7 unwritable checkpoints folder" pix2pixhd_train "cannot create directories: Not a directory [ckfile/label2city]" --dataroot ds --checkpoints_dir ckfile "${small[@]}"
+row "P7 unwritable checkpoints folder" pix2pixhd_train "cannot create folder 'ckfile/label2city': 'ckfile' is a file, not a folder" --dataroot ds --checkpoints_dir ckfile "${small[@]}"
+[ "$(cat "$tmp/ckfile")" = x ] || { echo "FAIL P7: ckfile was changed"; failed=$((failed + 1)); }
 # P8: flownet_infer with a missing weights file (checked before the images are read)
 row "P8 missing weights file" flownet_infer "nomodel.safetensors" --model nomodel.safetensors --img1 missing1.png --img2 missing2.png --out_flo f.flo
 # P9: biggan_train with a negative batch size

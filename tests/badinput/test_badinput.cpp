@@ -139,6 +139,18 @@ TEST_CASE("badinput 10-11: label maps") {
   const auto m = io::read_label_png(t / "ids.png");
   const auto ids = from_vector<float, cpu>(std::vector<float>(m.data.begin(), m.data.end()), {1, 1, 2, 2});
   CHECK_THROWS_WITH_AS(one_hot(ids, 35), Contains("one_hot: id 40 at index 2 is out of range: num_classes is 35 (valid ids 0..34)"), Error);
+  // ... and the pix2pixHD dataset names the file and the pixel before any tensor is built
+  fs::create_directories(t / "ds/train_label");
+  fs::create_directories(t / "ds/train_img");
+  fs::copy_file(t / "ids.png", t / "ds/train_label/a.png");
+  io::write_png(t / "ds/train_img/a.png", pattern(2, 2, 3));
+  data::Pix2PixHDDataOptions o;
+  o.root = t / "ds";
+  o.use_instance = false;
+  data::Pix2PixHDDataset<float> ds(o);
+  data::SampleRng rng(1);
+  CHECK_THROWS_WITH_AS(ds.get(0, rng), has("label map '" + (t / "ds/train_label/a.png") +
+                                           "' has id 40 at (x 0, y 1) but --label_nc is 35 (ids must be 0..34)"), Error);
 }
 
 // ---- safetensors ----------------------------------------------------------------------------

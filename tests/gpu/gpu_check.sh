@@ -3,15 +3,19 @@
 #   1. configure with -DGANLIB_CUDA=ON (vendored headers from .deps/include where the packages
 #      are missing: run tests/gpu/vendor_deps.sh beforehand on a machine that has them),
 #   2. build and run tests/cuda (CPU-vs-CUDA parity: test_cuda, the core ops; test_cuda_ops, the
-#      other op families incl. cuDNN convolutions) and bench/gpu (ganlib vs PyTorch),
+#      other op families incl. cuDNN convolutions) and bench/gpu (ganlib vs PyTorch: the layer rows,
+#      then the three zoo-model rows one by one, each under a timeout cut to the time left),
 #   3. if time allows, build and run test_core and test_ops with the same toolchain,
 #   4. write bench/RESULTS-gpu.md (card, driver, date, test summary, timings) and copy the logs
 #      and results to $OUT when it is set.
 # Every step runs even if an earlier one failed; the exit status is test_cuda's, or else
 # test_cuda_ops's when test_cuda passed.
 # Environment: GANLIB_GPU_BUILD (build folder, default build-gpu), GANLIB_GPU_JOBS (default:
-# all cores), GANLIB_GPU_CPU_SUITES=0 skips step 3.
-# Budget: under 7 minutes on 16 cores (the CPU suites are skipped when time runs short). Usage, from anywhere: tests/gpu/gpu_check.sh
+# all cores), GANLIB_GPU_CPU_SUITES=0 skips step 3, GANLIB_GPU_MODEL_ITERS (timed iterations of
+# the model rows, default 10), GANLIB_GPU_BENCH_DEADLINE (seconds from the start after which no
+# model row starts and running ones are cut, default 430).
+# Budget: under 8 minutes on 16 cores (the CPU suites and late model rows are skipped when time
+# runs short). Usage, from anywhere: tests/gpu/gpu_check.sh
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -92,7 +96,10 @@ PY
 fi
 
 # ---- CUDA test and benchmark ---------------------------------------------------------------------
-run build_cuda 330 cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_cuda_ops bench_gpu
+# Keep going past a failed target, so that one broken program does not cost the others.
+KEEP=(-- -k 0)
+[ "${GEN[1]}" = Ninja ] || KEEP=(-- -k)
+run build_cuda 330 cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_cuda_ops bench_gpu "${KEEP[@]}"
 TEST_RC=1
 if [ -x "$BUILD/tests/cuda/test_cuda" ]; then
   run test_cuda 150 "$BUILD/tests/cuda/test_cuda"
@@ -109,11 +116,32 @@ else
 fi
 BENCH="$LOGS/bench.jsonl"
 : >"$BENCH"
+LAYER_ROWS=elementwise_chain,matmul_4096,linear_fwd_bwd,conv3x3_256_fwd_bwd,biggan_gblock_fwd_bwd
+MODEL_ROWS="pix2pixhd1024_iter biggan128_iter flownet2_infer_512x384"
+MODEL_ITERS=${GANLIB_GPU_MODEL_ITERS:-10}
+DEADLINE=${GANLIB_GPU_BENCH_DEADLINE:-430}
 if [ -x "$BUILD/bench/gpu/bench_gpu" ]; then
-  run bench_ganlib 120 "$BUILD/bench/gpu/bench_gpu" 20
+  run bench_ganlib 120 "$BUILD/bench/gpu/bench_gpu" 20 --only "$LAYER_ROWS"
   grep '^{' "$LOGS/bench_ganlib.log" >"$LOGS/bench_ganlib.jsonl"
-  run bench_torch 120 python3 bench/gpu/bench_torch.py "$LOGS/bench_ganlib.jsonl" 20
+  run bench_torch 120 python3 bench/gpu/bench_torch.py "$LOGS/bench_ganlib.jsonl" 20 --only "$LAYER_ROWS"
   grep '^{' "$LOGS/bench_torch.log" >"$BENCH"
+  # Whole models, one process per row and side: each side gets half the time left (at most 150 s),
+  # so a slow or failing row costs only itself; a row without a ganlib time keeps ratio null.
+  for w in $MODEL_ROWS; do
+    left=$(( DEADLINE - $(elapsed) ))
+    if [ "$left" -lt 40 ]; then
+      say "skipping $w: $left s left before the benchmark deadline (${DEADLINE}s)"
+      continue
+    fi
+    lim=$(( left / 2 < 150 ? left / 2 : 150 ))
+    run "bench_ganlib_$w" "$lim" "$BUILD/bench/gpu/bench_gpu" "$MODEL_ITERS" --only "$w"
+    grep '^{' "$LOGS/bench_ganlib_$w.log" >"$LOGS/bench_ganlib_$w.jsonl"
+    left=$(( DEADLINE - $(elapsed) ))
+    lim=$(( left < 150 ? left : 150 ))
+    [ "$lim" -lt 20 ] && lim=20
+    run "bench_torch_$w" "$lim" python3 bench/gpu/bench_torch.py "$LOGS/bench_ganlib_$w.jsonl" "$MODEL_ITERS" --only "$w"
+    grep '^{' "$LOGS/bench_torch_$w.log" >>"$BENCH"
+  done
 else
   say "bench_gpu was not built"
 fi
@@ -151,10 +179,13 @@ RES=bench/RESULTS-gpu.md
   echo "$OPS_SUMMARY" | sed 's/^/  - /'
   echo "- CPU suites built by this toolchain: $CPU_SUMMARY"
   echo
-  echo "## ganlib CUDA vs PyTorch (fp32, ms per iteration, mean of 20 after 3 warm-ups)"
+  echo "## ganlib CUDA vs PyTorch (fp32, ms per iteration, mean after 3 warm-ups)"
   echo
-  echo "Command: \`$BUILD/bench/gpu/bench_gpu 20 > g.jsonl && python3 bench/gpu/bench_torch.py g.jsonl 20\`;"
-  echo "ratio = pytorch_ms / ganlib_ms (above 1: ganlib faster), as the CPU benchmark."
+  echo "Layer rows: mean of 20, \`$BUILD/bench/gpu/bench_gpu 20 --only ROWS > g.jsonl && python3 bench/gpu/bench_torch.py g.jsonl 20 --only ROWS\`;"
+  echo "model rows (pix2pixhd1024_iter, biggan128_iter, flownet2_infer_512x384; see bench/gpu/README.md): mean of"
+  echo "$MODEL_ITERS, one process per row and side, \`bench_gpu $MODEL_ITERS --only NAME\` and \`bench_torch.py ... $MODEL_ITERS --only NAME\`."
+  echo "ratio = pytorch_ms / ganlib_ms (above 1: ganlib faster), as the CPU benchmark; null where a side has no time"
+  echo "(see gpu_check.log)."
   echo
   echo "| workload | ganlib ms | PyTorch ms | ratio |"
   echo "| --- | --- | --- | --- |"
@@ -178,6 +209,7 @@ if [ -n "${OUT:-}" ]; then
   cp "$BENCH" "$OUT/bench.jsonl"
   cp "$LOGS/test_cuda.log" "$OUT/test_cuda.log" 2>/dev/null
   cp "$LOGS/test_cuda_ops.log" "$OUT/test_cuda_ops.log" 2>/dev/null
+  for f in "$LOGS"/bench_*.log; do [ -f "$f" ] && tail -c 200000 "$f" >"$OUT/$(basename "$f")"; done
   tail -c 8000000 "$LOG" >"$OUT/gpu_check.log"
   for t in test_core test_ops; do [ -f "$LOGS/$t.log" ] && tail -c 2000000 "$LOGS/$t.log" >"$OUT/$t.log"; done
 fi

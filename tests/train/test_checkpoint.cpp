@@ -141,6 +141,7 @@ TEST_CASE("checkpoint: resume picks the newest complete file") {
   fs::copy_file(p30, m.path_for(50));
   fs::resize_file(p30, fs::file_size(p30) - 3);
   { std::ofstream(dir.path / ".ckpt_0000000040.safetensors.tmp.Ab12Cd") << "partial"; }
+  { std::ofstream(dir.path / ".other_0000000040.safetensors.tmp.Ab12Cd") << "partial"; }
   auto c = m.load_latest();
   REQUIRE(c.has_value());
   CHECK(c->step == 20);
@@ -154,6 +155,9 @@ TEST_CASE("checkpoint: resume picks the newest complete file") {
   m.save(30, TensorMap<float, cpu>{{"w", from_vector<float, cpu>({7, 7}, {2})}});
   CHECK(steps_of(m) == std::vector<int64_t>{10, 20, 30});
   CHECK(fs::exists(m.path_for(50) + ".stale"));
+  // ... and removes the killed writer's temp file (another prefix's temp file stays).
+  CHECK_FALSE(fs::exists(dir.path / ".ckpt_0000000040.safetensors.tmp.Ab12Cd"));
+  CHECK(fs::exists(dir.path / ".other_0000000040.safetensors.tmp.Ab12Cd"));
   CHECK(m.load_latest()->step == 30);
   TempDir empty("resume_empty");
   CheckpointManager none({empty.str()});

@@ -303,7 +303,7 @@ class Trainer {
     int64_t total = 0;
     for (auto n : c_.iters) offsets_.push_back(total), total += n;
     total_ = total;
-    std::filesystem::create_directories(c_.out);
+    io::make_folders(c_.out, "flownet2");
   }
   Net& net() { return net_; }
 

@@ -52,7 +52,9 @@ class ASPP : public nn::Module<T, B> {
     branches.push_back(this->register_module("b0", conv_bn_relu<T, B>(in, branch, 1, 1, 1, gen)));
     for (size_t i = 0; i < rates.size(); ++i) {
       GANLIB_CHECK(rates[i] >= 1, "masknet ASPP: atrous rate ", rates[i], " must be >= 1");
-      branches.push_back(this->register_module("b" + std::to_string(i + 1), conv_bn_relu<T, B>(in, branch, 3, 1, rates[i], gen)));
+      std::string name = "b";  // (not "b" + to_string: g++ 12 -O2 reports a false -Wrestrict on it)
+      name += std::to_string(i + 1);
+      branches.push_back(this->register_module(name, conv_bn_relu<T, B>(in, branch, 3, 1, rates[i], gen)));
     }
     if (image_pooling) {
       nn::Conv2dOptions o;

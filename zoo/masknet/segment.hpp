@@ -101,7 +101,7 @@ inline SegmentReport segment_frames(Net& net, const SegmentOptions& o, std::ostr
       img = io::tensor_to_image(x.select(0, 0));
     }
     const auto res = segment(net, x, o.post)[0].panoptic;
-    for (const auto& d : {d_label, d_inst, d_img}) fs::create_directories(d / sub);
+    for (const auto& d : {d_label, d_inst, d_img}) io::make_folders((d / sub).string(), "masknet_segment");
     const std::string lp = (d_label / sub / (stem + ".png")).string(), ip = (d_inst / sub / (stem + ".png")).string();
     io::write_png(lp, labels_to_png8(res.label, res.width, res.height));
     io::write_png(ip, inst_to_png16(res.inst, res.width, res.height));

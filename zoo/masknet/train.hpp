@@ -425,7 +425,7 @@ class Trainer {
       if (!c_.val_phase.empty() && std::filesystem::is_directory(c_.dataroot + "/" + c_.val_phase + "_label"))
         val_ = std::make_unique<FolderFrames>(c_.dataroot, c_.val_phase);
     }
-    std::filesystem::create_directories(c_.out + "/web/images");
+    io::make_folders(c_.out + "/web/images", "masknet");
     thing_ = cityscapes_thing_classes(c_.model.num_classes);
   }
   Net& net() { return net_; }

@@ -50,7 +50,7 @@ void save_network(const std::string& path, const nn::Module<T, B>& net, const st
   for (auto& [k, t] : net.named_state()) f.tensors[k] = safetensors::entry_from(t);
   f.metadata["network"] = which;
   for (auto& k : architecture_keys(which)) f.metadata[k] = option_value(o, k);
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  io::make_folders(io::detail::parent_folder(path), "pix2pixhd");
   safetensors::save(path, f);
 }
 

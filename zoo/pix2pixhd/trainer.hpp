@@ -100,7 +100,7 @@ class Trainer {
     validate(o_);
     if (o_.debug) o_.max_dataset_size = 10, o_.niter = 1, o_.niter_decay = 0;
     dir_ = (std::filesystem::path(o_.checkpoints_dir) / o_.name).string();
-    std::filesystem::create_directories(dir_);
+    io::make_folders(dir_, "pix2pixhd: --checkpoints_dir/--name");
   }
 
   const std::string& dir() const { return dir_; }
@@ -110,12 +110,10 @@ class Trainer {
   int64_t run() {
     manual_seed(uint64_t(o_.seed));  // framework-default inits (conv biases) draw from it
     if (o_.threads > 0) set_num_threads(int(o_.threads));
-    {
-      std::ofstream f(dir_ + "/opt.txt");
-      f << to_text(o_);
-    }
     auto ds = std::make_shared<data::Pix2PixHDDataset<float>>(dataset_options(o_, o_.phase, true, true));
     check_sizes(*ds, o_, log_);
+    // Only a run that can start records its options (a failed start leaves the old opt.txt).
+    io::write_file_atomic(dir_ + "/opt.txt", to_text(o_));
     std::shared_ptr<const data::Dataset<float>> dsp = ds;
     if (std::isfinite(o_.max_dataset_size) && double(ds->size()) > o_.max_dataset_size)
       dsp = std::make_shared<FirstN<float>>(dsp, int64_t(o_.max_dataset_size));

@@ -78,6 +78,7 @@ class Pix2PixHDDataset : public Dataset<T> {
       s.tensors["label"] = to_tensor<T>(apply_transform(a, to, p, to.image_resample));
     } else {
       const io::Image16 a = io::read_label_png(labels_[i]);
+      check_ids(a, labels_[i]);
       w = a.width, h = a.height;
       p = get_params(to, w, h, rng);
       s.tensors["label"] = ids_to_tensor<T>(apply_transform(a, to, p, Resample::nearest));
@@ -105,6 +106,17 @@ class Pix2PixHDDataset : public Dataset<T> {
   }
 
  private:
+  // An id past label_nc would index past the one-hot channels: name the file and the pixel.
+  void check_ids(const io::Image16& a, const std::string& path) const {
+    for (size_t k = 0; k < a.data.size(); ++k)
+      if (a.data[k] >= o_.label_nc) {
+        const size_t px = k / size_t(a.channels);
+        ganlib::detail::fail("pix2pixhd dataset: label map '", path, "' has id ", a.data[k], " at (x ",
+                             px % size_t(a.width), ", y ", px / size_t(a.width), ") but --label_nc is ", o_.label_nc,
+                             " (ids must be 0..", o_.label_nc - 1, ")");
+      }
+  }
+
   Pix2PixHDDataOptions o_;
   std::string label_dir_, inst_dir_, img_dir_, feat_dir_;
   std::vector<std::string> labels_, insts_, imgs_, feats_;

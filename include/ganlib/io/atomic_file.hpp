@@ -66,6 +66,23 @@ inline std::vector<uint8_t> read_file_bytes(const std::string& path,
   return buf;
 }
 
+// Creates `path` and its missing parents (an output folder). Fails with a ganlib::Error that
+// names the folder and what is in the way (a file of that name, no permission), instead of the
+// standard library's generic filesystem_error.
+inline void make_folders(const std::string& path, const std::string& who) {
+  namespace fs = std::filesystem;
+  GANLIB_CHECK(!path.empty(), who, ": empty folder name");
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return;
+  for (fs::path p = fs::path(path); !p.empty(); p = p.parent_path()) {  // the first non-folder in the way
+    if (fs::exists(p, ec) && !fs::is_directory(p, ec))
+      ganlib::detail::fail(who, ": cannot create folder '", path, "': '", p.string(), "' is a file, not a folder");
+    if (p == p.parent_path()) break;
+  }
+  fs::create_directories(path, ec);
+  GANLIB_CHECK(!ec, who, ": cannot create folder '", path, "' (", ec.message(), ")");
+}
+
 // Writes `size` bytes to `path` atomically: a temp file next to it (same file system, so the
 // rename is atomic), fsync'd before the rename, then the folder fsync'd so the rename itself
 // survives a crash. New files get mode 0644.

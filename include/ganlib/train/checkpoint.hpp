@@ -4,7 +4,8 @@
 // Contract: save() writes through safetensors::save (temp file + fsync + rename), so a crash
 // leaves the previous files intact and no partial file under a checkpoint name; after a
 // successful save only the newest keep_last files remain (files of later steps, left by a run
-// this one resumed before, are set aside as *.stale). load_latest() returns the newest
+// this one resumed before, are set aside as *.stale, and temp files that a killed writer left
+// behind (.<prefix>_<step>.safetensors.tmp.XXXXXX) are removed). load_latest() returns the newest
 // file that parses and whose "step" metadata matches its name, skipping (and reporting) damaged
 // ones. Restoring copies values into existing tensors in place, checking names and shapes.
 // Independent of nn/: anything with state_dict() / load_state_dict() (nn::Module, optimizers)
@@ -164,7 +165,7 @@ class CheckpointManager {
                  "CheckpointManager: invalid prefix '", o_.prefix, "'");
     GANLIB_CHECK(o_.every_steps >= 0 && o_.keep_last >= 0, "CheckpointManager: every_steps (", o_.every_steps,
                  ") and keep_last (", o_.keep_last, ") must be >= 0");
-    std::filesystem::create_directories(o_.dir);
+    io::make_folders(o_.dir, "CheckpointManager");
   }
   const CheckpointOptions& options() const { return o_; }
 
@@ -243,6 +244,7 @@ class CheckpointManager {
   // from an earlier checkpoint): they are renamed to *.stale, so that the next resume continues
   // this run, but not deleted. Then the oldest beyond keep_last go.
   void rotate(int64_t saved_step) {
+    sweep_temp_files();
     auto files = list();
     std::vector<std::pair<int64_t, std::string>> kept;
     for (auto& f : files) {
@@ -255,6 +257,19 @@ class CheckpointManager {
       std::error_code ec;
       std::filesystem::remove(kept[i].second, ec);
     }
+  }
+
+  // A save that was killed between creating its temp file and renaming it leaves the temp file
+  // behind; it can never become a checkpoint, so once a save has succeeded it is removed. (One
+  // run per folder and prefix: another live writer's temp file would look the same.)
+  void sweep_temp_files() {
+    const std::regex pat("\\." + std::regex_replace(o_.prefix, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+                         R"(_\d+\.safetensors\.tmp\.[A-Za-z0-9]{6})");
+    std::error_code ec;
+    std::vector<std::filesystem::path> dead;
+    for (auto& e : std::filesystem::directory_iterator(o_.dir, ec))
+      if (e.is_regular_file() && std::regex_match(e.path().filename().string(), pat)) dead.push_back(e.path());
+    for (auto& p : dead) std::filesystem::remove(p, ec);
   }
 
   CheckpointOptions o_;

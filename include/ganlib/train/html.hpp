@@ -127,7 +127,7 @@ inline std::string loss_curves_svg(const std::vector<ScalarRecord>& records, int
 class ResultsPage {
  public:
   ResultsPage(std::string web_dir, HtmlOptions o = {}) : dir_(std::move(web_dir)), o_(std::move(o)) {
-    std::filesystem::create_directories(images_dir());
+    io::make_folders(images_dir(), "html page");
   }
   std::string web_dir() const { return dir_; }
   std::string images_dir() const { return (std::filesystem::path(dir_) / "images").string(); }

@@ -127,7 +127,7 @@ class ScalarLog {
  public:
   explicit ScalarLog(std::string path) : path_(std::move(path)) {
     const auto parent = std::filesystem::path(path_).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
+    if (!parent.empty()) io::make_folders(parent.string(), "log");
   }
   const std::string& path() const { return path_; }
 
@@ -158,7 +158,7 @@ class LossLogTxt {
  public:
   explicit LossLogTxt(std::string path, bool write_header = true) : path_(std::move(path)) {
     const auto parent = std::filesystem::path(path_).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
+    if (!parent.empty()) io::make_folders(parent.string(), "log");
     if (write_header) {
       const std::time_t t = std::time(nullptr);
       char date[64];
