@@ -35,7 +35,9 @@ int main(int argc, char** argv) {
       .add("checkpoint_every", "100", "checkpoint every N iterations")
       .add("vis_every", "100", "validation + HTML page every N iterations")
       .add("time_limit", "0", "seconds; > 0 stops after a checkpoint once exceeded")
-      .add("resume", "0", "continue from <out>/checkpoint.safetensors");
+      .add("resume", "0", "continue from the newest <out>/checkpoints/ckpt_<step>.safetensors")
+      .add("init", "", "start from this model file of an earlier run (same width and scaling), "
+                       "e.g. --init run/flownet2.safetensors --stages SD,fusion");
   try {
     if (!f.parse(argc, argv)) {
       std::cout << f.help();
@@ -75,6 +77,7 @@ int main(int argc, char** argv) {
     c.vis_every = std::max<int64_t>(1, f.integer("vis_every"));
     c.time_limit_s = f.num("time_limit");
     c.resume = f.boolean("resume");
+    c.init = f.str("init");
     c.flags = f.values();
     Trainer t(c);
     std::cout << "FlowNet2 width " << c.model.width << ": " << t.net().parameter_count() << " parameters\n";

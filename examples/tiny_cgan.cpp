@@ -58,6 +58,7 @@ struct CondMLP : nn::Module<float, cpu> {
     }
   }
   std::string type_name() const override { return "CondMLP"; }
+  using nn::Module<float, cpu>::forward;  // the one-input form stays visible beside this one
   TF forward(const TF& x, const TF& labels) {
     TF h = concat(std::vector<TF>{x, (*embed)(labels)}, 1);
     for (size_t i = 0; i < layers.size(); ++i) {

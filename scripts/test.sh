@@ -10,6 +10,9 @@
 # halting on its first report; that pass also replays the fuzz corpora and regressions
 # (tests/fuzz/, needs clang's libFuzzer runtime). The zoo suite is left out of that pass to keep
 # CI inside its time limit (its models run the same library code the other suites check).
+# GANLIB_CUDA_PASS=1 (CI sets it) also builds every CUDA target with nvcc
+# (scripts/cuda_build_check.sh) and runs the CUDA suites, which skip without a GPU, so that a
+# compile error in the CUDA backend fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh $(cat scripts/build_packages.txt)
@@ -41,4 +44,8 @@ if [ "${GANLIB_SANITIZE_PASS:-0}" = 1 ]; then
     ctest --test-dir "$ASAN_BUILD_DIR" --output-on-failure -j 1 \
       -E '^(install_find_package|test_zoo|badinput_programs|tiny_cgan_resume)$'
   echo "sanitizer pass: build: $((asan_built - done_normal)) s, tests: $(( $(date +%s) - asan_built )) s"
+fi
+
+if [ "${GANLIB_CUDA_PASS:-0}" = 1 ]; then
+  JOBS=$JOBS bash scripts/cuda_build_check.sh
 fi

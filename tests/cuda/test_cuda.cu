@@ -1,8 +1,8 @@
 // tests/cuda/test_cuda.cu — the CUDA backend against the CPU backend, on the same inputs.
 // Checks: every op of the core op table (tests/ops/registry_core.cpp, the same lambdas) forward
 // and backward in fp32 (1e-4 relative); every unary and binary op code with broadcasting and
-// strided operands; reductions on each kernel path; GEMM in all transpose forms; Philox streams
-// equal on both backends; allocator reuse; error messages; gradients across to<cuda>/to<cpu>.
+// strided operands; reductions on each kernel path; GEMM in all transpose forms; the fused Adam
+// update; Philox streams equal on both backends; allocator reuse; error messages; gradients across to<cuda>/to<cpu>.
 // Without a GPU it prints "SKIPPED: no CUDA device" and exits 0.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <ganlib/io/safetensors.hpp>
+#include <ganlib/optim/adam.hpp>
 #include <map>
 #include <string>
 #include <vector>
@@ -314,6 +315,40 @@ TEST_CASE("matmul, bmm and linear at layer sizes, forward and backward") {
     sum(yg).backward();
     for (size_t i = 0; i < 2; ++i) CHECK(close("bmm grad " + std::to_string(i), xg[i].grad().to_vector(), xc[i].grad().to_vector()) == "");
   }
+}
+
+TEST_CASE("fused Adam: CUDA matches the CPU step for step, with weight decay and a state reload") {
+  // 1000 elements (many full blocks) and 37 (a ragged tail on the CPU's 16-lane path).
+  std::vector<TC> pc = {sample<float>({10, 100}, 71).requires_grad_(), sample<float>({37}, 72).requires_grad_()};
+  std::vector<TG> pg;
+  for (auto& t : pc) pg.push_back(on_gpu(t).requires_grad_());
+  const optim::AdamOptions o{.lr = 0.01, .beta1 = 0.5, .beta2 = 0.99, .eps = 1e-6, .weight_decay = 0.01};
+  optim::Adam<float, cpu> oc(pc, o);
+  optim::Adam<float, cuda> og(pg, o);
+  std::map<std::string, TG> saved;
+  for (int step = 0; step < 4; ++step) {
+    if (step == 2) {
+      for (auto& [k, t] : og.state_dict()) saved[k] = copy_values(t);
+    }
+    for (size_t i = 0; i < pc.size(); ++i) {
+      const TC g = sample<float>(pc[i].shape(), 80 + 10 * step + i);
+      pc[i].set_grad(g);
+      pg[i].set_grad(on_gpu(g));
+    }
+    oc.step();
+    og.step();
+    for (size_t i = 0; i < pc.size(); ++i)
+      CHECK(close("Adam step " + std::to_string(step) + " param " + std::to_string(i), pg[i].to_vector(),
+                  pc[i].to_vector(), 1e-5, 1e-6) == "");
+  }
+  const auto sc = oc.state_dict();
+  for (auto& [k, t] : og.state_dict()) {
+    const std::string what = "Adam state " + k;
+    CHECK(close(what, t.to_vector(), sc.at(k).to_vector(), 1e-5, 1e-6) == "");
+  }
+  og.load_state_dict(saved);  // back to step 2: the host step counts must follow
+  og.step();
+  CHECK(og.state_dict().at("state.0.step").item() == 3.f);
 }
 
 TEST_CASE("Philox: the same seed draws the same stream on CPU and CUDA") {

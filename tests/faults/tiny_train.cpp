@@ -38,7 +38,7 @@ struct Net : nn::Module<float, cpu> {
     fc = register_module("fc", std::make_shared<nn::Linear<float, cpu>>(nn::LinearOptions{4 * 8 * 8, 1, true, {false}, &gen}));
   }
   std::string type_name() const override { return "TinyNet"; }
-  TF forward(const TF& x) {
+  TF forward(const TF& x) override {
     const TF h = leaky_relu((*conv)(x), 0.2f);
     return (*fc)(reshape(h, {x.size(0), 4 * 8 * 8}));
   }

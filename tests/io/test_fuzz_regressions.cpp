@@ -35,7 +35,8 @@ const fs::path kFuzzDir = fs::path(GANLIB_SOURCE_DIR) / "tests" / "fuzz";
 
 TEST_CASE("fuzz regressions: every committed crash input is now a ganlib::Error") {
   size_t n = 0;
-  for (auto& [name, run] : targets())
+  for (auto& entry : targets()) {
+    auto& name = entry.first; auto& run = entry.second;
     for (auto& f : files_in(kFuzzDir / "regressions" / name)) {
       if (f.filename().string()[0] == '.' || f.extension() == ".md") continue;
       const auto b = io::read_file_bytes(f.string());
@@ -45,12 +46,14 @@ TEST_CASE("fuzz regressions: every committed crash input is now a ganlib::Error"
       else CHECK_THROWS_AS(run(b.data(), b.size()), Error);
       ++n;
     }
+  }
   MESSAGE(n << " regression inputs replayed");
 }
 
 TEST_CASE("fuzz corpora: every seed parses or is refused with a ganlib::Error") {
   size_t n = 0, parsed = 0;
-  for (auto& [name, run] : targets()) {
+  for (auto& entry : targets()) {
+    auto& name = entry.first; auto& run = entry.second;
     const auto files = files_in(kFuzzDir / "corpus" / name);
     CHECK_MESSAGE(!files.empty(), "no seed corpus for " << name);
     for (auto& f : files) {

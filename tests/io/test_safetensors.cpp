@@ -85,7 +85,8 @@ TEST_CASE("safetensors: every dtype round trips through save and load") {
   const st::File g = st::load(dir / "all.safetensors");
   CHECK(g.metadata == f.metadata);
   REQUIRE(g.tensors.size() == f.tensors.size());
-  for (auto& [name, e] : f.tensors) {
+  for (auto& entry : f.tensors) {
+    auto& name = entry.first; auto& e = entry.second;
     CAPTURE(name);
     const auto& h = g.tensors.at(name);
     CHECK(h.dtype == e.dtype);
@@ -259,8 +260,10 @@ TEST_CASE("safetensors: random corruption of a valid file never crashes") {
     if (rng() % 4 == 0) b.resize(rng() % b.size());
     try {
       const auto g = st::parse(b, "fuzz");
-      for (auto& [name, e] : g.tensors)  // whatever parsed must be self-consistent
+      for (auto& entry : g.tensors) {  // whatever parsed must be self-consistent
+        const auto& e = entry.second;
         REQUIRE(e.bytes.size() == size_t(numel(e.shape)) * st::dtype_size(e.dtype));
+      }
       ++accepted;
     } catch (const ganlib::Error&) {
       ++rejected;

@@ -30,7 +30,9 @@ void check_pass(M& m, const Ref& r, const std::string& sfx, Fwd fwd) {
   CHECK_CLOSE_T(out, r["out" + sfx], kTol);
   sum(mul(out, r["gout" + sfx])).backward();
   CHECK_CLOSE_T(x.grad(), r["grad" + sfx + ".x"], kTol);
-  for (auto& [n, p] : m.named_parameters()) {
+  for (auto& np : m.named_parameters()) {  // (no structured bindings: INFO captures them, clang 14 refuses)
+    const std::string& n = np.first;
+    auto& p = np.second;
     INFO("parameter ", n);
     if (r.has("grad" + sfx + "." + n)) CHECK_CLOSE_T(p.grad(), r["grad" + sfx + "." + n], kTol);
   }
@@ -46,7 +48,9 @@ void check_multi_pass(M& m, const std::string& name, int passes, Fwd fwd) {
   for (int i = 0; i < passes; ++i) {
     INFO(name, " pass ", i);
     check_pass(m, r, std::to_string(i), fwd);
-    for (auto& [k, t] : m.named_state()) {
+    for (auto& kt : m.named_state()) {
+      const std::string& k = kt.first;
+      auto& t = kt.second;
       INFO("state ", k);
       CHECK_CLOSE_T(t, r["sd" + std::to_string(i) + "." + k], kTol);
     }
@@ -54,7 +58,9 @@ void check_multi_pass(M& m, const std::string& name, int passes, Fwd fwd) {
   m.eval();
   no_grad guard;
   CHECK_CLOSE_T(fwd(r["x"]), r["out_eval"], kTol);
-  for (auto& [k, t] : m.named_state()) {
+  for (auto& kt : m.named_state()) {
+    const std::string& k = kt.first;
+    auto& t = kt.second;
     INFO("state after eval ", k);
     CHECK_CLOSE_T(t, r["sd_end." + k], kTol);
   }
@@ -151,7 +157,7 @@ TEST_CASE("nn: Embedding (plain and spectrally normalised) matches PyTorch") {
       CHECK_CLOSE_T(out, r["out" + s], kTol);
       sum(mul(out, r["gout" + s])).backward();
       CHECK_CLOSE_T(emb.weight.grad(), r["grad" + s + "." + (name == "embedding" ? "weight" : "weight_orig")], kTol);
-      for (auto& [k, t] : emb.named_state()) CHECK_CLOSE_T(t, r["sd" + s + "." + k], kTol);
+      for (auto& kt : emb.named_state()) CHECK_CLOSE_T(kt.second, r["sd" + s + "." + kt.first], kTol);
     }
   }
 }

@@ -52,7 +52,8 @@ TEST_CASE("Sequential: a PyTorch-trained stack gives PyTorch's outputs (train th
   for (int i = 0; i < 2; ++i) {
     const TD out = s->forward(r["x"]);
     CHECK_CLOSE_T(out, r["out" + std::to_string(i)], 1e-9);
-    for (auto& [k, t] : s->named_state()) {
+    for (auto& entry : s->named_state()) {
+      auto& k = entry.first; auto& t = entry.second;
       INFO(k);
       CHECK_CLOSE_T(t, r["sd" + std::to_string(i) + "." + k], 1e-9);
     }
@@ -64,7 +65,8 @@ TEST_CASE("Sequential: a PyTorch-trained stack gives PyTorch's outputs (train th
 TEST_CASE("Module: copy_to another module (same backend here; to<cuda> on a GPU build)") {
   auto a = pix_stack(), b = pix_stack();
   a->copy_to(*b);
-  for (auto& [k, t] : a->state_dict()) {
+  for (auto& entry : a->state_dict()) {
+    auto& k = entry.first; auto& t = entry.second;
     INFO(k);
     CHECK(nnref::max_abs_diff(t, b->state_dict()[k]) == 0);
   }
@@ -74,16 +76,17 @@ TEST_CASE("Module: train/eval recurse; freezing a subtree; zero_grad") {
   auto s = nested();
   CHECK(s->is_training());
   s->eval();
-  for (auto& [n, m] : s->named_modules()) CHECK_FALSE(m->is_training());
+  for (auto& entry : s->named_modules()) { [[maybe_unused]] auto& n = entry.first; auto& m = entry.second; CHECK_FALSE(m->is_training()); }
   s->train();
-  for (auto& [n, m] : s->named_modules()) CHECK(m->is_training());
+  for (auto& entry : s->named_modules()) { [[maybe_unused]] auto& n = entry.first; auto& m = entry.second; CHECK(m->is_training()); }
   CHECK(s->named_modules().size() == 5);
 
   (*s)[0]->requires_grad_(false);
   CHECK(s->parameter_count(true) == 4 * 2 + 2);
   auto x = ones<double, cpu>({2, 3});
   sum(s->forward(x)).backward();
-  for (auto& [n, p] : s->named_parameters()) {
+  for (auto& entry : s->named_parameters()) {
+    auto& n = entry.first; auto& p = entry.second;
     INFO(n);
     CHECK(p.grad().defined() == (n.rfind("1.", 0) == 0));
   }
@@ -179,8 +182,10 @@ TEST_CASE("float models: a BigGAN-style block trains a step with the default typ
                                                                   .sn = {.eps = 1e-6, .style = nn::SNStyle::biggan}, .gen = &gen}));
   net.push_back(std::make_shared<nn::SelfAttention<>>(nn::SelfAttentionOptions{.channels = 8, .sn = {}, .gen = &gen}));
   net.push_back(std::make_shared<nn::ReLU<>>());
-  for (auto& [n, p] : net.named_parameters())
+  for (auto& entry : net.named_parameters()) {
+    [[maybe_unused]] auto& n = entry.first; auto& p = entry.second;
     if (p.dim() >= 2) nn::init::orthogonal_(p, 1.0, gen);
+  }
   const auto before = net.state_dict()["1.gamma"].item();
   auto y = net(randn<float>({2, 8, 4, 4}, gen));
   sum(y).backward();

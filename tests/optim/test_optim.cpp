@@ -33,7 +33,8 @@ void check_against_torch(const std::string& name, Options o) {
     opt.zero_grad();
     mse(m->forward(r["x"]), r["y"]).backward();
     opt.step();
-    for (auto& [k, t] : m->named_state()) {
+    for (auto& entry : m->named_state()) {
+      auto& k = entry.first; auto& t = entry.second;
       INFO("step ", s, " ", k);
       CHECK_CLOSE_T(t, r["step" + std::to_string(s) + "." + k], 1e-12);
     }
@@ -57,7 +58,7 @@ TEST_CASE("optim: state_dict round trip continues exactly; errors name the key")
     for (int s = 0; s < 5; ++s) {
       if (resume && s == 2) {  // a fresh optimizer restored from a copy of the state
         std::map<std::string, TD> saved;
-        for (auto& [k, t] : opt->state_dict()) saved[k] = copy_values(t);
+        for (auto& entry : opt->state_dict()) { auto& k = entry.first; auto& t = entry.second; saved[k] = copy_values(t); }
         opt = std::make_unique<optim::Adam<double, cpu>>(m->parameters(), optim::AdamOptions{.lr = 0.01});
         opt->load_state_dict(saved);
       }
@@ -70,7 +71,26 @@ TEST_CASE("optim: state_dict round trip continues exactly; errors name the key")
     return m->state_dict();
   };
   auto a = run(false), b = run(true);
-  for (auto& [k, t] : a) CHECK(nnref::max_abs_diff(t, b[k]) == 0);
+  for (auto& entry : a) { auto& k = entry.first; auto& t = entry.second; CHECK(nnref::max_abs_diff(t, b[k]) == 0); }
+  // Adam keeps its step counts on the host too: loading older state into the same optimizer
+  // must rewind them (the next step is step 3, with step 3's bias correction).
+  {
+    auto m = small_model();
+    m->load_state_dict(r.dict("sd."));
+    optim::Adam<double, cpu> opt(m->parameters(), optim::AdamOptions{.lr = 0.01});
+    std::map<std::string, TD> at2;
+    for (int s = 0; s < 3; ++s) {
+      if (s == 2)
+        for (auto& entry : opt.state_dict()) at2[entry.first] = copy_values(entry.second);
+      opt.zero_grad();
+      mse(m->forward(r["x"]), r["y"]).backward();
+      opt.step();
+    }
+    CHECK(opt.state_dict().at("state.0.step").item() == 3);
+    opt.load_state_dict(at2);
+    opt.step();  // the gradients of the last backward are still there
+    CHECK(opt.state_dict().at("state.0.step").item() == 3);
+  }
 
   auto m = small_model();
   optim::SGD<double, cpu> sgd(m->parameters(), {.lr = 0.1, .momentum = 0.9});
@@ -113,7 +133,7 @@ TEST_CASE("optim: EMA copies before start_itr, then decays; buffers too") {
   };
   auto g = make(), g_ema = make();
   optim::EMA<double, cpu> ema(*g, *g_ema, 0.9, 3);
-  for (auto& [k, t] : g->state_dict()) CHECK(nnref::max_abs_diff(t, g_ema->state_dict()[k]) == 0);
+  for (auto& entry : g->state_dict()) { auto& k = entry.first; auto& t = entry.second; CHECK(nnref::max_abs_diff(t, g_ema->state_dict()[k]) == 0); }
   auto w = g->state_dict()["0.weight"], rm = g->state_dict()["1.running_mean"];
   auto nbt = g->state_dict()["1.num_batches_tracked"];
   fill_(w, 1.0), fill_(rm, 2.0), fill_(nbt, 7.0);

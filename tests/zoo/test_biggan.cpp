@@ -34,8 +34,10 @@ struct BRef {
   }
   std::map<std::string, TD> dict(const std::string& prefix) const {
     std::map<std::string, TD> d;
-    for (auto& [k, e] : f.tensors)
+    for (auto& entry : f.tensors) {
+      auto& k = entry.first; [[maybe_unused]] auto& e = entry.second;
       if (k.rfind(prefix, 0) == 0) d[k.substr(prefix.size())] = (*this)[k];
+    }
     return d;
   }
 };
@@ -114,13 +116,16 @@ TEST_CASE("biggan: G and D forward, buffers and gradients match PyTorch (res 32,
   mean(d).backward();
   auto gp = G.named_parameters(), dp = D.named_parameters();
   auto find = [](auto& named, const std::string& k) {
-    for (auto& [n, t] : named)
+    for (auto& entry : named) {
+      auto& n = entry.first; auto& t = entry.second;
       if (n == k) return t;
+    }
     FAIL("no parameter " << k);
     return TD();
   };
   int grads = 0;
-  for (auto& [k, e] : ref.f.tensors) {
+  for (auto& entry : ref.f.tensors) {
+    auto& k = entry.first; auto& e = entry.second;
     (void)e;
     if (k.rfind("gradG.", 0) == 0) {
       CHECK_MESSAGE(max_diff(find(gp, k.substr(6)).grad(), ref[k]) < 1e-8, k);
@@ -134,11 +139,13 @@ TEST_CASE("biggan: G and D forward, buffers and gradients match PyTorch (res 32,
   // Buffers after one train pass: SN u0 / sv0 and the BN running statistics.
   const auto gs = G.state_dict(), ds = D.state_dict();
   int buffers = 0;
-  for (auto& [k, t] : ref.dict("G1.")) {
+  for (auto& entry : ref.dict("G1.")) {
+    auto& k = entry.first; auto& t = entry.second;
     CHECK_MESSAGE(max_diff(gs.at(k), t) < 1e-9, k);
     ++buffers;
   }
-  for (auto& [k, t] : ref.dict("D1.")) {
+  for (auto& entry : ref.dict("D1.")) {
+    auto& k = entry.first; auto& t = entry.second;
     CHECK_MESSAGE(max_diff(ds.at(k), t) < 1e-9, k);
     ++buffers;
   }
@@ -392,7 +399,8 @@ TEST_CASE("biggan: Inception-v3 with torchvision names loads safetensors weights
   // A user's file: random weights under torchvision's keys, plus an aux-head key that is skipped.
   safetensors::File f;
   Generator g(8);
-  for (auto& [k, t] : sd) {
+  for (auto& entry : sd) {
+    auto& k = entry.first; auto& t = entry.second;
     const bool var = k.find("running_var") != std::string::npos;
     f.tensors[k] = safetensors::entry_from(var ? rand<float, cpu>(t.shape(), g, 0.5, 1.5)
                                                : randn<float, cpu>(t.shape(), g, 0, k.find("conv.weight") != std::string::npos ? 0.05 : 0.1));

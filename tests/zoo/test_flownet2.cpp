@@ -3,7 +3,8 @@
 // and FlowNetC at width 1/16 through load_state_dict with flownet2-pytorch's keys, losses,
 // augmentation consistency (warp check), the colour wheel, ChannelNorm's gradient, padding,
 // .flo round trips through the programs, errors on bad input, a fit of fixed pairs read back in
-// pixels (catches target/prediction scaling bugs), and the trainer's logs, page and exact resume.
+// pixels (catches target/prediction scaling bugs), the trainer's logs, page and exact resume, and
+// a run started from an earlier run's weights (--init).
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -25,7 +26,7 @@ std::map<std::string, TensorF> load_ref(const std::string& name, std::map<std::s
   const auto f = safetensors::load(kRefDir + name);
   meta = f.metadata;
   std::map<std::string, TensorF> out;
-  for (auto& [k, e] : f.tensors) out[k] = safetensors::to_tensor<float, cpu>(e);
+  for (auto& entry : f.tensors) { auto& k = entry.first; auto& e = entry.second; out[k] = safetensors::to_tensor<float, cpu>(e); }
   return out;
 }
 
@@ -44,8 +45,10 @@ double max_abs(const TensorF& a) {
 template <class Net>
 void check_parity(Net& net, const std::map<std::string, TensorF>& ref) {
   typename Net::StateDict sd;
-  for (auto& [k, t] : ref)
+  for (auto& entry : ref) {
+    auto& k = entry.first; auto& t = entry.second;
     if (k.rfind("input.", 0) != 0 && k.rfind("output.", 0) != 0) sd[k] = t;
+  }
   net.load_state_dict(sd, true);  // strict: every flownet2-pytorch key matches ours
   no_grad g;
   const auto outs = net.forward_scales(ref.at("input.x"));
@@ -414,7 +417,55 @@ TEST_CASE("flownet2: the trainer logs, draws, checkpoints, and a stopped run res
   CHECK(train::read_scalar_log(c.out + "/loss_log.jsonl").size() == 5);
   const auto a = safetensors::load(dir + "/whole/flownet2.safetensors"), b = safetensors::load(c.out + "/flownet2.safetensors");
   REQUIRE(a.tensors.size() == b.tensors.size());
-  for (auto& [k, e] : a.tensors) CHECK_MESSAGE(e.bytes == b.tensors.at(k).bytes, k);
+  for (auto& entry : a.tensors) { auto& k = entry.first; auto& e = entry.second; CHECK_MESSAGE(e.bytes == b.tensors.at(k).bytes, k); }
   c.crop_w = 96;
   CHECK_THROWS_WITH_AS(Trainer{c}, doctest::Contains("multiples of 64"), Error);
+}
+
+TEST_CASE("flownet2: a run started with --init loads the earlier weights and trains only its stages") {
+  const auto dir = (std::filesystem::temp_directory_path() / "ganlib_flownet2_init").string();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  // The earlier run's file: reference U[0, 1] biases, so zero_biases (applied before --init) would show.
+  Generator gen(5);
+  FlowNet2Options o;
+  o.width = 1.0 / 16, o.sd_reference_scaling = false;
+  Net earlier(o, &gen);
+  const std::string path = dir + "/earlier.safetensors";
+  save_model(path, earlier);
+  const auto file = safetensors::load(path);
+  TrainConfig c;
+  c.model = o;
+  c.width_px = c.height_px = 64;
+  c.batch = 1;
+  c.stages = {"SD"};
+  c.iters = {2};
+  c.bias_init = "zero";
+  c.val_pairs = 1;
+  c.augment = false;
+  c.log_every = c.checkpoint_every = c.vis_every = 1;
+  c.out = dir + "/run";
+  c.init = path;
+  {
+    Trainer t(c);
+    for (auto& entry : t.net().named_state())
+      CHECK_MESSAGE(safetensors::entry_from(entry.second).bytes == file.tensors.at(entry.first).bytes, entry.first);
+    CHECK(t.run());
+  }
+  // SD trained from the loaded weights; C, S1, S2 and fusion are still the file's.
+  const auto out = safetensors::load(c.out + "/flownet2.safetensors");
+  REQUIRE(out.tensors.size() == file.tensors.size());
+  int sd_changed = 0;
+  for (auto& entry : out.tensors) {
+    const bool same = entry.second.bytes == file.tensors.at(entry.first).bytes;
+    if (entry.first.rfind("flownets_d.", 0) == 0) sd_changed += !same;
+    else CHECK_MESSAGE(same, entry.first);
+  }
+  CHECK(sd_changed > 0);
+  // A file made with other options is refused, naming it.
+  c.model.width = 1.0 / 8;
+  CHECK_THROWS_WITH_AS(Trainer{c}, doctest::Contains(("--init " + path).c_str()), Error);
+  c.model.width = 1.0 / 16;
+  c.model.sd_reference_scaling = true;
+  CHECK_THROWS_WITH_AS(Trainer{c}, doctest::Contains("sd_reference_scaling"), Error);
 }

@@ -41,8 +41,10 @@ struct Ref {
   }
   std::map<std::string, TD> dict() const {
     std::map<std::string, TD> d;
-    for (auto& [k, e] : f.tensors)
+    for (auto& entry : f.tensors) {
+      auto& k = entry.first; auto& e = entry.second;
       if (k.rfind("sd.", 0) == 0) d[k.substr(3)] = safetensors::to_tensor<double, cpu>(e);
+    }
     return d;
   }
   nlohmann::json meta(const std::string& k) const { return nlohmann::json::parse(f.metadata.at(k)); }
@@ -60,7 +62,7 @@ double max_abs_diff(const Tensor<T, cpu>& a, const Tensor<T, cpu>& b) {
 template <class M>
 std::vector<std::string> keys(const M& m) {
   std::vector<std::string> k;
-  for (auto& [n, t] : m.named_state()) k.push_back(n);
+  for (auto& entry : m.named_state()) { auto& n = entry.first; [[maybe_unused]] auto& t = entry.second; k.push_back(n); }
   return k;
 }
 
@@ -242,7 +244,7 @@ TEST_CASE("pix2pixhd: a training step lowers nothing it should not touch; two-st
   CHECK(log.str().find("VGG") == std::string::npos);  // --no_vgg_loss: nothing to say
   REQUIRE(m.global_fixed());
   std::map<std::string, std::vector<float>> before;
-  for (auto& [n, t] : m.netG->named_parameters()) before[n] = t.to_vector();
+  for (auto& entry : m.netG->named_parameters()) { auto& n = entry.first; auto& t = entry.second; before[n] = t.to_vector(); }
   const auto d_before = m.netD->parameters().front().to_vector();
   const Batch b = small_batch(1);
   const auto L = m.train_step(b.label, b.inst, b.image);
@@ -250,7 +252,8 @@ TEST_CASE("pix2pixhd: a training step lowers nothing it should not touch; two-st
   CHECK(std::isfinite(L.G_GAN_Feat.item()));
   CHECK_FALSE(L.G_VGG.defined());
   int changed_outer = 0;
-  for (auto& [n, t] : m.netG->named_parameters()) {
+  for (auto& entry : m.netG->named_parameters()) {
+    auto& n = entry.first; auto& t = entry.second;
     const bool outer = n.rfind("model1", 0) == 0;
     const bool same = t.to_vector() == before[n];
     INFO(n);
@@ -285,7 +288,8 @@ TEST_CASE("pix2pixhd: a 512p-style global G loads into the local model (load_pre
   p2p::load_network(dir + "/latest_net_G.safetensors", *l.netG, "G", ol, true, &log);
   CHECK(log.str().find("partial load") != std::string::npos);
   const auto gs = g.netG->state_dict();
-  for (auto& [k, t] : l.local_->model->named_state()) {
+  for (auto& entry : l.local_->model->named_state()) {
+    auto& k = entry.first; auto& t = entry.second;
     INFO(k);
     CHECK(t.to_vector() == gs.at("model." + k).to_vector());
   }
@@ -343,7 +347,7 @@ TEST_CASE("pix2pixhd: VGG19 weights load from a torchvision-named safetensors fi
   p2p::VGG19Features<float, cpu> src(16);  // a thin VGG19 (same layout) keeps the file small
   safetensors::File f;
   Generator g(9);
-  for (auto& [k, t] : src.named_state()) f.tensors[k] = safetensors::entry_from(randn<float, cpu>(t.shape(), g, 0, 0.2));
+  for (auto& entry : src.named_state()) { auto& k = entry.first; auto& t = entry.second; f.tensors[k] = safetensors::entry_from(randn<float, cpu>(t.shape(), g, 0, 0.2)); }
   f.tensors["classifier.0.weight"] = safetensors::entry_from(zeros<float, cpu>({2, 2}));  // ignored
   safetensors::save(dir + "/vgg.safetensors", f);
   auto vgg = std::make_shared<p2p::VGG19Features<float, cpu>>(16);
@@ -460,7 +464,8 @@ TEST_CASE("pix2pixhd: trainer checkpoints, resumes exactly, and refuses another 
   CHECK(run("split", 5, true) == 3);  // resumes at iteration 2 of epoch 1
   const auto a = safetensors::load(o.checkpoints_dir + "/full/latest_net_G.safetensors");
   const auto b = safetensors::load(o.checkpoints_dir + "/split/latest_net_G.safetensors");
-  for (auto& [k, e] : a.tensors) {
+  for (auto& entry : a.tensors) {
+    auto& k = entry.first; auto& e = entry.second;
     INFO(k);
     CHECK(e.bytes == b.tensors.at(k).bytes);  // bitwise equal to the uninterrupted run
   }

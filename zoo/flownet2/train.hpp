@@ -238,6 +238,9 @@ struct TrainConfig {
   int64_t log_every = 10, checkpoint_every = 100, vis_every = 100;
   double time_limit_s = 0;  // > 0: stop (after checkpointing) once exceeded
   bool resume = false;
+  // Non-empty: start from these weights (a model file of an earlier run with the same options),
+  // e.g. to train SD and fusion on top of a trained C, S1, S2; a resumed checkpoint overrides it.
+  std::string init;
   std::map<std::string, std::string> flags;  // recorded in checkpoints and model files
 };
 
@@ -300,6 +303,7 @@ class Trainer {
     for (auto& s : c_.stages) parse_stage(s);
     for (auto n : c_.iters) GANLIB_CHECK(n > 0, "flownet_train: iteration counts must be positive, got ", n);
     if (c_.bias_init == "zero") zero_biases(net_);
+    if (!c_.init.empty()) load_init(c_.init);
     int64_t total = 0;
     for (auto n : c_.iters) offsets_.push_back(total), total += n;
     total_ = total;
@@ -392,6 +396,22 @@ class Trainer {
   }
 
  private:
+  // Every weight from the model file `path` (strict: all keys, same shapes), after checking that it
+  // was made with this run's options.
+  void load_init(const std::string& path) {
+    const auto f = safetensors::load(path);
+    const auto o = options_from_metadata(f.metadata);
+    const auto& m = net_.options();
+    GANLIB_CHECK(std::abs(o.width - m.width) < 1e-9 && o.rgb_max == m.rgb_max && o.div_flow == m.div_flow &&
+                     o.sd_reference_scaling == m.sd_reference_scaling,
+                 "flownet_train: --init ", path, " was made with width ", o.width, ", rgb_max ", o.rgb_max,
+                 ", div_flow ", o.div_flow, ", sd_reference_scaling ", o.sd_reference_scaling, " but this run uses ",
+                 m.width, ", ", m.rgb_max, ", ", m.div_flow, ", ", m.sd_reference_scaling);
+    Net::StateDict sd;
+    for (auto& [k, e] : f.tensors) sd[k] = safetensors::to_tensor<float, cpu>(e);
+    net_.load_state_dict(sd, true);
+  }
+
   void save_checkpoint(train::CheckpointManager& ckpt, int64_t step, size_t stage_i, int64_t iter,
                        const optim::Adam<float, cpu>* opt) {
     ckpt.save(step, [&](train::CheckpointWriter& w) {

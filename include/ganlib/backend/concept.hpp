@@ -9,6 +9,7 @@
 #include "../core/op_codes.hpp"
 #include "../core/view.hpp"
 #include "geometry.hpp"
+#include "update.hpp"
 
 namespace ganlib {
 
@@ -89,10 +90,16 @@ concept BackendResample = requires(const CorrelationGeom& cg, const float* x, fl
   kernels::correlation_grad_second(B{}, cg, x, x, y);
 };
 
+// Fused optimizer updates (optim/adam.hpp).
+template <class B>
+concept BackendUpdate = requires(const AdamStep& s, float* p, const float* g, int64_t n) {
+  kernels::adam_update(B{}, s, p, g, p, p, n);
+};
+
 template <class B>
 concept Backend = BackendMemory<B> && BackendElementwise<B> && BackendReduce<B> && BackendGemm<B> &&
                   BackendConv<B> && BackendPoolResize<B> && BackendNorm<B> && BackendInstance<B> &&
-                  BackendResample<B>;
+                  BackendResample<B> && BackendUpdate<B>;
 
 template <class B>
 consteval bool require_backend() {
@@ -115,6 +122,8 @@ consteval bool require_backend() {
   static_assert(BackendResample<B>, "this backend lacks a resampling kernel: kernels::grid_sample_forward/"
                 "backward or correlation_forward/grad_first/grad_second (see backend/cpu/grid_sample.hpp "
                 "and correlation.hpp)");
+  static_assert(BackendUpdate<B>, "this backend lacks the fused optimizer update kernels::adam_update(B, "
+                "AdamStep, p, g, m, v, n) (see backend/cpu/update.hpp)");
   return true;
 }
 

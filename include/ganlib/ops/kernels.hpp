@@ -12,6 +12,7 @@
 #include "../backend/cpu/pool.hpp"
 #include "../backend/cpu/reduce.hpp"
 #include "../backend/cpu/resize.hpp"
+#include "../backend/cpu/update.hpp"
 #if defined(__CUDACC__) && defined(GANLIB_CUDA)
 #include "../backend/cuda/kernels.hpp"
 #endif

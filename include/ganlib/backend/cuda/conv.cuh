@@ -13,9 +13,11 @@
 #include <algorithm>
 #include <array>
 #include <climits>
+#include <cstdlib>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -139,6 +141,19 @@ ConvPlan& conv_plan(const Conv2dGeom& g) {
   return plans->emplace(key, p).first->second;
 }
 
+// Whether convolutions take only deterministic cuDNN algorithms (the default: bitwise repeatable
+// gradients). GANLIB_CUDNN_DETERMINISTIC=0 lets the timed search also take the non-deterministic
+// ones, as PyTorch does unless torch.backends.cudnn.deterministic is set. Read once, before the
+// first convolution picks its algorithms (they are cached per shape).
+inline bool cudnn_deterministic() {
+  static const bool on = [] {
+    const char* env = std::getenv("GANLIB_CUDNN_DETERMINISTIC");
+    return !(env && std::string(env) == "0");
+  }();
+  return on;
+}
+inline bool acceptable(cudnnDeterminism_t d) { return d == CUDNN_DETERMINISTIC || !cudnn_deterministic(); }
+
 // Picks the fastest usable result: succeeded, deterministic, workspace within the cap, and (when
 // strict_math) reported with FMA math for float. Results come sorted by time. The descriptor
 // keeps CUDNN_FMA_MATH whichever result is taken. Returns false when none qualifies.
@@ -146,7 +161,7 @@ template <class T, class Perf>
 bool pick_algo(const Perf* perf, int count, size_t cap, bool strict_math, int& algo, size_t& ws) {
   for (int i = 0; i < count; ++i) {
     const Perf& r = perf[i];
-    if (r.status != CUDNN_STATUS_SUCCESS || r.determinism != CUDNN_DETERMINISTIC || r.memory > cap) continue;
+    if (r.status != CUDNN_STATUS_SUCCESS || !acceptable(r.determinism) || r.memory > cap) continue;
     if (strict_math && std::is_same_v<T, float> && r.mathType != CUDNN_FMA_MATH) continue;
     algo = int(r.algo);
     ws = r.memory;
@@ -171,7 +186,7 @@ template <class Perf>
 size_t search_cap(const Perf* perf, int count) {
   size_t want = 0;
   for (int i = 0; i < count; ++i)
-    if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS && acceptable(perf[i].determinism))
       want = std::max(want, perf[i].memory);
   size_t free_b = 0, total_b = 0;
   if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) {

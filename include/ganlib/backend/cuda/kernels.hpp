@@ -20,6 +20,7 @@
 #include "random.cuh"
 #include "reduce.cuh"
 #include "resize.cuh"
+#include "update.cuh"
 #include "tag.hpp"
 #include "../concept.hpp"
 
