@@ -51,15 +51,15 @@ def main():
                  PYTHONPATH=str(HERE))
 
     sg = run_json([build / "bench" / "sgemm", "--ganlib-only"] + ([] if any(w in SGEMM for w in wanted) else ["--filter", "fma_peak_only"]), g_env)
-    peak = next(r["gflops"] for r in sg if r["workload"] == "fma_peak")
+    peak = next(r["gflops"] for r in sg if r.get("workload") == "fma_peak")
     rows = []
     for w in wanted:
         if w in SGEMM:
-            r = next((r for r in sg if r["workload"] == w), None)
+            r = next((r for r in sg if r.get("workload") == w), None)
             if r is None:
                 continue
             t = run_json(["/usr/bin/python3", HERE / "pytorch_bench.py", w, "--threads", str(a.threads)], t_env)[0]
-            row = {"workload": w, "threads": a.threads, "ganlib_gflops": r["gflops"], "pytorch_gflops": t["gflops"],
+            row = {"workload": w, "threads": a.threads, "ganlib_gflops": r["gflops"], "pytorch_gflops": round(t["gflops"], 1),
                    "ratio": round(r["gflops"] / t["gflops"], 3), "ganlib_pct_peak": round(r["pct_peak"], 1),
                    "peak_gflops": round(peak, 1)}
         else:
@@ -87,7 +87,7 @@ def main():
     lines = [section, "",
              f"Machine: {cpu_name()}, {os.cpu_count()} cores; PyTorch {torch_version()}; "
              f"{datetime.date.today().isoformat()}; FMA-loop peak {peak:.0f} GFLOP/s at {a.threads} thread(s).",
-             f"Command: `bench/run_vs_pytorch.sh --threads {a.threads} {' '.join(a.workloads)}`".rstrip() + "", "",
+             "Command: `" + f"bench/run_vs_pytorch.sh --threads {a.threads} {' '.join(a.workloads)}".rstrip() + "`", "",
              "| workload | ganlib | PyTorch | ratio (PyTorch/ganlib) | ganlib % of peak | RSS ganlib / PyTorch (MB) |",
              "|---|---|---|---|---|---|"]
     for r in rows:

@@ -7,7 +7,7 @@
 # GANLIB_SANITIZE_PASS=1 (CI sets it) adds a second pass: the library-level suites (core, ops,
 # io, nn, optim, data, train, bad inputs, fault injection) built with AddressSanitizer +
 # UndefinedBehaviorSanitizer in ASAN_BUILD_DIR (default build-asan), leak checking on and UBSan
-# halting on its first report; that pass also replays the fuzz corpora and regressions
+# halting on its first report; that pass also fuzzes each libFuzzer target for 20 s on its corpus and regressions
 # (tests/fuzz/, needs clang's libFuzzer runtime). The zoo suite is left out of that pass to keep
 # CI inside its time limit (its models run the same library code the other suites check).
 # GANLIB_CUDA_PASS=1 (CI sets it) also builds every CUDA target with nvcc
@@ -28,9 +28,10 @@ done_normal=$(date +%s)
 echo "build: $((built - start)) s, tests: $((done_normal - built)) s"
 
 if [ "${GANLIB_SANITIZE_PASS:-0}" = 1 ]; then
+  bash scripts/deps.sh clang libclang-rt-14-dev  # libFuzzer for the fuzz targets
   ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-build-asan}
   cmake -S . -B "$ASAN_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g -DNDEBUG" -DGANLIB_SANITIZE=ON -DGANLIB_FUZZ_SMOKE_SECONDS=0 \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g -DNDEBUG" -DGANLIB_SANITIZE=ON -DGANLIB_FUZZ_SMOKE_SECONDS=20 \
     -DGANLIB_BUILD_TESTS=ON -DGANLIB_BUILD_EXAMPLES=OFF ${CMAKE_ARGS:-}
   targets=()
   for t in test_core test_ops test_io test_nn test_optim test_data test_train test_badinput tiny_train; do
