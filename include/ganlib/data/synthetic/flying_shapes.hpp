@@ -123,7 +123,13 @@ inline FlowPair generate_pair(uint64_t seed, uint64_t index, int width, int heig
   std::vector<Layer> layers(size_t(n_obj) + 1);
   // frame-1 placement: background centred, sprites anywhere with random size, angle and scale
   layers[0].background = true;
-  layers[0].A[0] = Affine2::similarity(rng.uniform(-0.2, 0.2), rng.uniform(0.9, 1.2), 0, 0, cx, cy);
+  // Draws are named one by one: the order of function arguments is unspecified in C++ (g++
+  // evaluates them right to left, clang left to right), and a seed must give the same data under
+  // both. The order below is the one g++ used, so data made before this stays the same.
+  {
+    const double scale0 = rng.uniform(0.9, 1.2), angle0 = rng.uniform(-0.2, 0.2);
+    layers[0].A[0] = Affine2::similarity(angle0, scale0, 0, 0, cx, cy);
+  }
   for (int i = 1; i <= n_obj; ++i) {
     Layer& L = layers[size_t(i)];
     const double R = diag * rng.uniform(0.1, 0.28);
@@ -140,8 +146,9 @@ inline FlowPair generate_pair(uint64_t seed, uint64_t index, int width, int heig
       }
       L.rmax = R;
     }
-    L.A[0] = Affine2::similarity(rng.uniform(0, 6.283185307179586), rng.uniform(0.7, 1.3), 0, 0, rng.uniform(0, W),
-                                 rng.uniform(0, H));
+    const double py = rng.uniform(0, H), px = rng.uniform(0, W);  // (g++'s order, see above)
+    const double scale = rng.uniform(0.7, 1.3), angle = rng.uniform(0, 6.283185307179586);
+    L.A[0] = Affine2::similarity(angle, scale, 0, 0, px, py);
   }
   // motions: background M_bg about the image centre; sprite ℓ: M_bg ∘ M_rel(ℓ) about its centre.
   // Shrink all motions until no displacement of any visible part exceeds the cap.

@@ -366,7 +366,8 @@ struct Builder {
     for (int i = 0; i < blobs; ++i) {  // crown: wobbly discs facing the camera, slightly staggered in depth
       const double cx = rng.uniform(-0.5, 0.5) * R, cy = hgt + R * rng.uniform(0.6, 1.2), rr = R * rng.uniform(0.55, 0.85);
       const double cz = -0.3 - 0.2 * i;
-      auto v2 = ellipse_polygon(cx, cy, rr, rr * rng.uniform(0.8, 1.1), 28, 0, 0.25, rng.next_u32());
+      const uint32_t wobble_seed = rng.next_u32();  // (before the uniform: g++'s argument order)
+      auto v2 = ellipse_polygon(cx, cy, rr, rr * rng.uniform(0.8, 1.1), 28, 0, 0.25, wobble_seed);
       std::vector<Vec3> v;
       for (auto& p : v2) v.push_back({p.x, p.y, cz});
       std::reverse(v.begin(), v.end());
@@ -459,7 +460,9 @@ struct Builder {
         s.z1 = z + rng.uniform(6, 20);
         const bool fence = rng.chance(0.5);
         s.height = rng.uniform(1.6, 2.6);
-        s.surface = fence ? surf(cityscapes::fence, -1, mat(Mat::fence, jitter(rgb8(120, 100, 75), rng, 0.25f, 0.05f), {}, {float(rng.uniform(0.12, 0.3))}),
+        // (one draw per statement: argument order is unspecified; this is the order g++ used)
+        const float fence_param = fence ? float(rng.uniform(0.12, 0.3)) : 0.f;
+        s.surface = fence ? surf(cityscapes::fence, -1, mat(Mat::fence, jitter(rgb8(120, 100, 75), rng, 0.25f, 0.05f), {}, {fence_param}),
                                  {side == 0 ? 1.0 : -1.0, 0, 0})
                           : surf(cityscapes::wall, -1, mat(Mat::wall, jitter(rgb8(165, 160, 150), rng, 0.15f, 0.03f)), {side == 0 ? 1.0 : -1.0, 0, 0});
       } else {  // side street
@@ -547,10 +550,12 @@ inline World build_world(uint64_t seed, uint64_t stream, int W, int H, int n_fra
   w.s_sky = b.surf(cityscapes::sky, -1, b.mat(Mat::sky, w.sky_top), {0, 0, -1});
   w.s_hood = b.surf(cityscapes::ego_vehicle, -1, b.mat(Mat::hood, jitter(rgb8(40, 42, 48), rng, 0.3f, 0.1f)), {0, 1, 0});
   w.s_road = b.surf(cityscapes::road, -1, b.mat(Mat::asphalt, jitter(rgb8(88, 86, 90), rng, 0.12f, 0.02f), rgb8(235, 235, 230)), {0, 1, 0});
-  w.s_walk = b.surf(cityscapes::sidewalk, -1,
-                    b.mat(Mat::pavement, jitter(rng.pick(std::vector<Rgb>{rgb8(160, 155, 150), rgb8(175, 165, 160), rgb8(150, 140, 135)}), rng, 0.08f, 0.03f),
-                          {}, {float(rng.uniform(0.4, 1.0))}),
-                    {0, 1, 0});
+  {  // one draw per statement (argument order is unspecified; this is the order g++ used)
+    const float walk_param = float(rng.uniform(0.4, 1.0));
+    const Rgb walk_base = rng.pick(std::vector<Rgb>{rgb8(160, 155, 150), rgb8(175, 165, 160), rgb8(150, 140, 135)});
+    const Rgb walk_rgb = jitter(walk_base, rng, 0.08f, 0.03f);
+    w.s_walk = b.surf(cityscapes::sidewalk, -1, b.mat(Mat::pavement, walk_rgb, {}, {walk_param}), {0, 1, 0});
+  }
   w.s_grass = b.surf(cityscapes::terrain, -1, b.mat(Mat::grass, jitter(rgb8(110, 130, 60), rng, 0.12f, 0.06f), rgb8(130, 115, 70)), {0, 1, 0});
   // the street extends over every Z the sequence can see
   const double z_far = 220 + w.vcam * n_frames;
