@@ -86,14 +86,11 @@ def lsgan(preds, real):
     return sum(F.mse_loss(p[-1], torch.full_like(p[-1], 1.0 if real else 0.0)) for p in preds)
 
 
-def pix2pixhd_iter():
-    torch.manual_seed(0)
-    G, D = global_generator(), MultiscaleD()
+def pix2pixhd_step(G, D, label, real, num_D, n_layers):
+    """One pix2pixHD iteration (G step then D step) as a closure; shared with bench/gpu."""
     oG = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
     oD = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
-    label = torch.randn(1, 36, 128, 256)
-    real = torch.rand(1, 3, 128, 256) * 2 - 1
-    feat_w, d_w, lam = 4.0 / (3 + 1), 1.0 / 3, 10.0
+    feat_w, d_w, lam = 4.0 / (n_layers + 1), 1.0 / num_D, 10.0
 
     def step():
         fake = G(label)
@@ -103,7 +100,7 @@ def pix2pixhd_iter():
         pred_fake = D(torch.cat([label, fake], 1))
         loss_G_GAN = lsgan(pred_fake, True)
         loss_G_feat = 0
-        for i in range(3):
+        for i in range(num_D):
             for j in range(len(pred_fake[i]) - 1):
                 loss_G_feat = loss_G_feat + d_w * feat_w * lam * F.l1_loss(pred_fake[i][j], pred_real[i][j].detach())
         loss_G = loss_G_GAN + loss_G_feat
@@ -115,6 +112,14 @@ def pix2pixhd_iter():
         loss_D.backward()
         oD.step()
     return step
+
+
+def pix2pixhd_iter():
+    torch.manual_seed(0)
+    G, D = global_generator(), MultiscaleD()
+    label = torch.randn(1, 36, 128, 256)
+    real = torch.rand(1, 3, 128, 256) * 2 - 1
+    return pix2pixhd_step(G, D, label, real, num_D=3, n_layers=3)
 
 
 # ---- BigGAN-32 ---------------------------------------------------------------------------------

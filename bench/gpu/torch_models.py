@@ -31,32 +31,9 @@ def pix2pixhd1024_iter(dev, size=(512, 1024), ngf=64, ndf=64):
     num_D, n_layers = 2, 3
     G = pm.global_generator(input_nc=36, output_nc=3, ngf=ngf, n_down=4, n_blocks=9).to(dev)
     D = pm.MultiscaleD(num_D=num_D, input_nc=39, ndf=ndf, n_layers=n_layers).to(dev)
-    oG = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
-    oD = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
     label = torch.randn(1, 36, *size, device=dev)
     real = torch.rand(1, 3, *size, device=dev) * 2 - 1
-    feat_w, d_w, lam = 4.0 / (n_layers + 1), 1.0 / num_D, 10.0
-
-    def step():
-        fake = G(label)
-        loss_D_fake = pm.lsgan(D(torch.cat([label, fake.detach()], 1)), False)
-        pred_real = D(torch.cat([label, real], 1))
-        loss_D_real = pm.lsgan(pred_real, True)
-        pred_fake = D(torch.cat([label, fake], 1))
-        loss_G_GAN = pm.lsgan(pred_fake, True)
-        loss_G_feat = 0
-        for i in range(num_D):
-            for j in range(len(pred_fake[i]) - 1):
-                loss_G_feat = loss_G_feat + d_w * feat_w * lam * F.l1_loss(pred_fake[i][j], pred_real[i][j].detach())
-        loss_G = loss_G_GAN + loss_G_feat
-        loss_D = 0.5 * (loss_D_fake + loss_D_real)
-        oG.zero_grad()
-        loss_G.backward()
-        oG.step()
-        oD.zero_grad()
-        loss_D.backward()
-        oD.step()
-    return step
+    return pm.pix2pixhd_step(G, D, label, real, num_D, n_layers)
 
 
 # ---- BigGAN-128 --------------------------------------------------------------------------------
