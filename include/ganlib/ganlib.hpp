@@ -16,6 +16,7 @@
 // Each layer also has its own umbrella (ops.hpp, nn.hpp, optim.hpp, data.hpp, train.hpp) and
 // each file under io/ stands alone: include only what a file needs to keep builds fast.
 #pragma once
+#include "amp.hpp"
 #include "data.hpp"
 #include "io/flo.hpp"
 #include "io/idx.hpp"

@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstddef>
 
+#include "../core/half.hpp"
 #include "../core/op_codes.hpp"
 #include "../core/view.hpp"
 #include "geometry.hpp"
@@ -96,10 +97,20 @@ concept BackendUpdate = requires(const AdamStep& s, float* p, const float* g, in
   kernels::adam_update(B{}, s, p, g, p, p, n);
 };
 
+// Autocast's half-precision convolutions and GEMM (amp/autocast.hpp).
+template <class B>
+concept BackendMixedPrecision = requires(Precision pr, const Conv2dGeom& g, const float* x, float* y) {
+  kernels::conv2d_forward_amp(B{}, pr, g, x, x, x, y);
+  kernels::conv2d_input_grad_amp(B{}, pr, g, x, x, y);
+  kernels::conv2d_weight_grad_amp(B{}, pr, g, x, x, y);
+  kernels::gemm_amp(B{}, pr, false, false, int64_t(1), int64_t(1), int64_t(1), 1.0f, x, int64_t(1), x,
+                    int64_t(1), 0.0f, y, int64_t(1));
+};
+
 template <class B>
 concept Backend = BackendMemory<B> && BackendElementwise<B> && BackendReduce<B> && BackendGemm<B> &&
                   BackendConv<B> && BackendPoolResize<B> && BackendNorm<B> && BackendInstance<B> &&
-                  BackendResample<B> && BackendUpdate<B>;
+                  BackendResample<B> && BackendUpdate<B> && BackendMixedPrecision<B>;
 
 template <class B>
 consteval bool require_backend() {
@@ -124,6 +135,9 @@ consteval bool require_backend() {
                 "and correlation.hpp)");
   static_assert(BackendUpdate<B>, "this backend lacks the fused optimizer update kernels::adam_update(B, "
                 "AdamStep, p, g, m, v, n) (see backend/cpu/update.hpp)");
+  static_assert(BackendMixedPrecision<B>, "this backend lacks autocast's kernels: kernels::"
+                "conv2d_forward_amp, conv2d_input_grad_amp, conv2d_weight_grad_amp or gemm_amp taking "
+                "it and a Precision (see backend/cpu/amp.hpp)");
   return true;
 }
 

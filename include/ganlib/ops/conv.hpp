@@ -2,7 +2,9 @@
 // Contract: the three linear maps conv2d, conv2d_input_grad (= conv_transpose2d) and
 // conv2d_weight_grad are each a recorded op whose backward is built from the other two, so the
 // family is closed under differentiation: gradient penalties (R1) through conv nets work.
+// Under autocast each runs in autocast's precision and its backward in the same one.
 #pragma once
+#include "autocast_policy.hpp"
 #include "reduce.hpp"
 
 namespace ganlib {
@@ -36,15 +38,17 @@ Tensor<T, B> conv2d_weight_grad(const Tensor<T, B>& x, const Tensor<T, B>& gy, c
 template <class T, class B>
 Tensor<T, B> conv2d(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias,
                     const Conv2dGeom& g) {
+  const Precision prec = detail::op_precision<T>();
   auto y = Tensor<T, B>::empty(detail::conv_y_shape(g));
   {
     const auto xc = detail::contiguous_values(x), wc = detail::contiguous_values(w);
     const auto bc = bias.defined() ? detail::contiguous_values(bias) : Tensor<T, B>();
-    kernels::conv2d_forward(B{}, g, xc.data(), wc.data(), bc.defined() ? bc.data() : nullptr, y.data());
+    detail::run_conv2d_forward<T, B>(prec, g, xc.data(), wc.data(), bc.defined() ? bc.data() : nullptr, y.data());
   }
   const bool gx = x.requires_grad(), gw = w.requires_grad();
   const bool gb = bias.defined() && bias.requires_grad();
-  return record(y, "conv2d", {x, w, bias}, [x, w, g, gx, gw, gb](const Tensor<T, B>& gy) {
+  return record(y, "conv2d", {x, w, bias}, [x, w, g, gx, gw, gb, prec](const Tensor<T, B>& gy) {
+    const amp::Autocast same(prec);
     return Grads<T, B>{gx ? conv2d_input_grad(gy, w, g) : Tensor<T, B>(),
                        gw ? conv2d_weight_grad(x, gy, g) : Tensor<T, B>(),
                        gb ? sum(gy, {0, 2, 3}) : Tensor<T, B>()};
@@ -55,13 +59,15 @@ Tensor<T, B> conv2d(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T
 // convolution. Linear in gy and in w: gy ← conv2d(h, w), w ← weight_grad(h, gy).
 template <class T, class B>
 Tensor<T, B> conv2d_input_grad(const Tensor<T, B>& gy, const Tensor<T, B>& w, const Conv2dGeom& g) {
+  const Precision prec = detail::op_precision<T>();
   auto gx = Tensor<T, B>::empty(detail::conv_x_shape(g));
   {
     const auto gyc = detail::contiguous_values(gy), wc = detail::contiguous_values(w);
-    kernels::conv2d_input_grad(B{}, g, gyc.data(), wc.data(), gx.data());
+    detail::run_conv2d_input_grad<T, B>(prec, g, gyc.data(), wc.data(), gx.data());
   }
   const bool ggy = gy.requires_grad(), gw = w.requires_grad();
-  return record(gx, "conv2d_input_grad", {gy, w}, [gy, w, g, ggy, gw](const Tensor<T, B>& h) {
+  return record(gx, "conv2d_input_grad", {gy, w}, [gy, w, g, ggy, gw, prec](const Tensor<T, B>& h) {
+    const amp::Autocast same(prec);
     return Grads<T, B>{ggy ? conv2d(h, w, Tensor<T, B>(), g) : Tensor<T, B>(),
                        gw ? conv2d_weight_grad(h, gy, g) : Tensor<T, B>()};
   }, {gy, w});
@@ -71,13 +77,15 @@ Tensor<T, B> conv2d_input_grad(const Tensor<T, B>& gy, const Tensor<T, B>& w, co
 // x ← input_grad(gy, h), gy ← conv2d(x, h).
 template <class T, class B>
 Tensor<T, B> conv2d_weight_grad(const Tensor<T, B>& x, const Tensor<T, B>& gy, const Conv2dGeom& g) {
+  const Precision prec = detail::op_precision<T>();
   auto gw = Tensor<T, B>::empty(detail::conv_w_shape(g));
   {
     const auto xc = detail::contiguous_values(x), gyc = detail::contiguous_values(gy);
-    kernels::conv2d_weight_grad(B{}, g, xc.data(), gyc.data(), gw.data());
+    detail::run_conv2d_weight_grad<T, B>(prec, g, xc.data(), gyc.data(), gw.data());
   }
   const bool gx = x.requires_grad(), ggy = gy.requires_grad();
-  return record(gw, "conv2d_weight_grad", {x, gy}, [x, gy, g, gx, ggy](const Tensor<T, B>& h) {
+  return record(gw, "conv2d_weight_grad", {x, gy}, [x, gy, g, gx, ggy, prec](const Tensor<T, B>& h) {
+    const amp::Autocast same(prec);
     return Grads<T, B>{gx ? conv2d_input_grad(gy, h, g) : Tensor<T, B>(),
                        ggy ? conv2d(x, h, Tensor<T, B>(), g) : Tensor<T, B>()};
   }, {x, gy});
@@ -163,10 +171,11 @@ Tensor<T, B> conv_transpose2d(const Tensor<T, B>& x, const Tensor<T, B>& w, cons
   GANLIB_CHECK(!bias.defined() || bias.shape() == Shape{g.C}, "conv_transpose2d: bias ",
                to_string(bias.shape()), " does not match weight ", to_string(w.shape()),
                " (need [", g.C, "])");
+  const Precision prec = detail::op_precision<T>();
   auto y = Tensor<T, B>::empty(detail::conv_x_shape(g));
   {
     const auto xc = detail::contiguous_values(x), wc = detail::contiguous_values(w);
-    kernels::conv2d_input_grad(B{}, g, xc.data(), wc.data(), y.data());
+    detail::run_conv2d_input_grad<T, B>(prec, g, xc.data(), wc.data(), y.data());
     if (bias.defined()) {
       const auto bc = detail::contiguous_values(bias);
       kernels::add_channel_bias(B{}, y.data(), bc.data(), g.N, g.C, g.hw_in());
@@ -174,7 +183,8 @@ Tensor<T, B> conv_transpose2d(const Tensor<T, B>& x, const Tensor<T, B>& w, cons
   }
   const bool gx = x.requires_grad(), gw = w.requires_grad();
   const bool gb = bias.defined() && bias.requires_grad();
-  return record(y, "conv_transpose2d", {x, w, bias}, [x, w, g, gx, gw, gb](const Tensor<T, B>& h) {
+  return record(y, "conv_transpose2d", {x, w, bias}, [x, w, g, gx, gw, gb, prec](const Tensor<T, B>& h) {
+    const amp::Autocast same(prec);
     return Grads<T, B>{gx ? conv2d(h, w, Tensor<T, B>(), g) : Tensor<T, B>(),
                        gw ? conv2d_weight_grad(h, x, g) : Tensor<T, B>(),
                        gb ? sum(h, {0, 2, 3}) : Tensor<T, B>()};

@@ -2,6 +2,7 @@
 // Contract: ops call kernels as kernels::name(B{}, ...); the overload for each backend must be
 // declared before the ops' templates, which is what this header guarantees.
 #pragma once
+#include "../backend/cpu/amp.hpp"
 #include "../backend/cpu/conv.hpp"
 #include "../backend/cpu/correlation.hpp"
 #include "../backend/cpu/elementwise.hpp"

@@ -1,8 +1,10 @@
 // ops/linear.hpp — matmul (2-D), bmm (batched 3-D) and linear (x·Wᵀ + b), over the GEMM.
 // Contract: operands may be transposed views: a row- or column-major matrix goes to the GEMM
 // as-is with a transpose flag; anything else is made contiguous first. Backward uses matmul
-// itself, so these differentiate twice.
+// itself, so these differentiate twice. Under autocast the products run in autocast's
+// precision and their backward in the same one.
 #pragma once
+#include "autocast_policy.hpp"
 #include "reduce.hpp"
 
 namespace ganlib {
@@ -24,9 +26,10 @@ GemmOperand<T, B> gemm_operand(const Tensor<T, B>& x) {
   auto c = copy_values(x);
   return {c, false, std::max<int64_t>(1, cols)};
 }
-// Raw batched product: a [batch?, M, K] × b [batch?, K, N] → [batch?, M, N]; no autograd.
+// Raw batched product: a [batch?, M, K] × b [batch?, K, N] → [batch?, M, N] in precision p; no
+// autograd.
 template <class T, class B>
-Tensor<T, B> matmul_raw(const Tensor<T, B>& a, const Tensor<T, B>& b) {
+Tensor<T, B> matmul_raw(const Tensor<T, B>& a, const Tensor<T, B>& b, Precision p) {
   const int r = a.dim();
   const int64_t M = a.shape()[r - 2], K = a.shape()[r - 1], N = b.shape()[r - 1];
   const int64_t batch = r == 3 ? a.shape()[0] : 1;
@@ -36,8 +39,7 @@ Tensor<T, B> matmul_raw(const Tensor<T, B>& a, const Tensor<T, B>& b) {
   for (int64_t i = 0; i < batch; ++i) {
     const T* pa = A.t.data() + (r == 3 ? i * A.t.strides()[0] : 0);
     const T* pb = Bm.t.data() + (r == 3 ? i * Bm.t.strides()[0] : 0);
-    kernels::gemm(B{}, A.trans, Bm.trans, M, N, K, T(1), pa, A.ld, pb, Bm.ld, T(0),
-                  out.data() + i * M * N, N);
+    run_gemm<T, B>(p, A.trans, Bm.trans, M, N, K, T(1), pa, A.ld, pb, Bm.ld, T(0), out.data() + i * M * N, N);
   }
   return out;
 }
@@ -52,7 +54,9 @@ Tensor<T, B> matmul(const Tensor<T, B>& a, const Tensor<T, B>& b) {
                to_string(a.shape()), " and ", to_string(b.shape()),
                " do not multiply (need [M, K]·[K, N] or [n, M, K]·[n, K, N])");
   const bool ga = a.requires_grad(), gb = b.requires_grad();
-  return record(detail::matmul_raw(a, b), "matmul", {a, b}, [a, b, ga, gb](const Tensor<T, B>& g) {
+  const Precision prec = detail::op_precision<T>();
+  return record(detail::matmul_raw(a, b, prec), "matmul", {a, b}, [a, b, ga, gb, prec](const Tensor<T, B>& g) {
+    const amp::Autocast same(prec);
     const int r = a.dim();
     return Grads<T, B>{ga ? matmul(g, transpose(b, r - 2, r - 1)) : Tensor<T, B>(),
                        gb ? matmul(transpose(a, r - 2, r - 1), g) : Tensor<T, B>()};

@@ -1,13 +1,16 @@
 // backend/cuda/conv.cuh — 2-D convolution on the device through cuDNN: forward, input gradient
 // (also the transposed convolution) and weight gradient, NCHW, contiguous.
-// Contract: the CPU signatures (backend/cpu/conv.hpp) with a Conv2dGeom. Per geometry and element
+// Contract: the CPU signatures (backend/cpu/conv.hpp) with a Conv2dGeom. Per geometry and storage
 // type the descriptors are built once and each direction's algorithm is chosen once (timed by
 // cudnnFind*AlgorithmEx on the first call's own buffers) and cached; only deterministic
 // algorithms are taken, and float runs in full fp32 (CUDNN_FMA_MATH: no TF32), so results repeat
-// run to run and stay within fp32 rounding of the CPU. Workspace comes from the caching
+// run to run and stay within fp32 rounding of the CPU. The dnn_* functions also serve the half
+// storage types (__half, __nv_bfloat16: tensor-core math, fp32 accumulation) for amp.cuh. Workspace comes from the caching
 // allocator. cuDNN errors become ganlib::Error through GANLIB_CUDNN_CHECK. This is cuDNN's
 // "legacy" convolution API, deprecated in cuDNN 9 but present in every 9.x.
 #pragma once
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cudnn.h>
 
 #include <algorithm>
@@ -88,14 +91,32 @@ struct ConvPlan {
   size_t fwd_ws = 0, bwd_data_ws = 0, bwd_filter_ws = 0;
 };
 
+// How cuDNN stores and computes each storage type: float in full fp32 (no TF32), double as is,
+// the half types with fp32 accumulation on tensor cores.
+template <class T>
+inline constexpr bool is_half_storage_v = std::is_same_v<T, __half> || std::is_same_v<T, __nv_bfloat16>;
 template <class T>
 cudnnDataType_t dnn_type() {
   if constexpr (std::is_same_v<T, float>) return CUDNN_DATA_FLOAT;
+  else if constexpr (std::is_same_v<T, double>) return CUDNN_DATA_DOUBLE;
+  else if constexpr (std::is_same_v<T, __half>) return CUDNN_DATA_HALF;
   else {
-    static_assert(std::is_same_v<T, double>, "conv (cuda): T must be float or double");
-    return CUDNN_DATA_DOUBLE;
+    static_assert(std::is_same_v<T, __nv_bfloat16>,
+                  "conv (cuda): the storage type must be float, double, __half or __nv_bfloat16");
+    return CUDNN_DATA_BFLOAT16;
   }
 }
+template <class T>
+cudnnDataType_t dnn_compute_type() { return is_half_storage_v<T> ? CUDNN_DATA_FLOAT : dnn_type<T>(); }
+template <class T>
+cudnnMathType_t dnn_math() {
+  if constexpr (std::is_same_v<T, float>) return CUDNN_FMA_MATH;
+  else if constexpr (is_half_storage_v<T>) return CUDNN_TENSOR_OP_MATH;
+  else return CUDNN_DEFAULT_MATH;
+}
+// cuDNN's alpha/beta are float for float and the half types, double for double.
+template <class T>
+using dnn_scale_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
 inline int to_int(int64_t v, const Conv2dGeom& g) {
   GANLIB_CHECK(v >= 0 && v <= INT_MAX, "conv2d (cuda): size ", v, " exceeds cuDNN's 32-bit limit (input [",
@@ -110,7 +131,7 @@ ConvPlan& conv_plan(const Conv2dGeom& g) {
   static std::mutex mu;
   static auto* plans = new std::map<Key, ConvPlan>;  // never destroyed (see context.hpp)
   const Key key{g.N, g.C, g.H, g.W, g.K, g.kh, g.kw, g.Ho, g.Wo, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw,
-                g.groups, int64_t(sizeof(T)), 0};
+                g.groups, int64_t(sizeof(T)), int64_t(dnn_type<T>())};
   std::lock_guard lock(mu);
   auto it = plans->find(key);
   if (it != plans->end()) return it->second;
@@ -126,11 +147,10 @@ ConvPlan& conv_plan(const Conv2dGeom& g) {
                                                 to_int(g.kh, g), to_int(g.kw, g)));
   GANLIB_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(p.conv, to_int(g.ph, g), to_int(g.pw, g), to_int(g.sh, g),
                                                      to_int(g.sw, g), to_int(g.dh, g), to_int(g.dw, g),
-                                                     CUDNN_CROSS_CORRELATION, dt));
+                                                     CUDNN_CROSS_CORRELATION, dnn_compute_type<T>()));
   GANLIB_CUDNN_CHECK(cudnnSetConvolutionGroupCount(p.conv, to_int(g.groups, g)));
-  // Full fp32: without this, cuDNN may use TF32 tensor cores for float on Ampere and later.
-  GANLIB_CUDNN_CHECK(cudnnSetConvolutionMathType(p.conv, std::is_same_v<T, float> ? CUDNN_FMA_MATH
-                                                                                    : CUDNN_DEFAULT_MATH));
+  // Full fp32: without FMA math, cuDNN may use TF32 tensor cores for float on Ampere and later.
+  GANLIB_CUDNN_CHECK(cudnnSetConvolutionMathType(p.conv, dnn_math<T>()));
   int n = 0, c = 0, h = 0, w = 0;
   GANLIB_CUDNN_CHECK(cudnnGetConvolution2dForwardOutputDim(p.conv, p.x, p.w, &n, &c, &h, &w));
   GANLIB_CHECK(h >= g.Ho && w >= g.Wo, "conv2d (cuda): geometry output ", g.Ho, "x", g.Wo,
@@ -242,21 +262,18 @@ void add_channel_bias(cuda, T* y, const T* bias, int64_t N, int64_t C, int64_t H
   cuda_detail::check_launch("add_channel_bias");
 }
 
-// y [N, K, Ho, Wo] = conv2d(x, w) (+ bias[K] when bias is not null).
+}  // namespace ganlib::kernels
+
+namespace ganlib::cuda_detail {
+
+// y = conv2d(x, w) through cuDNN, for a geometry with no empty dimension; no bias.
 template <class T>
-void conv2d_forward(cuda, const Conv2dGeom& g, const T* x, const T* w, const T* bias, T* y) {
-  if (g.N == 0 || g.K == 0 || g.Ho == 0 || g.Wo == 0) return;
-  if (g.C == 0) {  // no inputs: the bias alone
-    fill(cuda{}, View<T>{y, Shape{g.N * g.K * g.Ho * g.Wo}, Strides{1}}, T(0));
-    if (bias) add_channel_bias(cuda{}, y, bias, g.N, g.K, g.hw_out());
-    return;
-  }
-  using namespace cuda_detail;
+void dnn_forward(const Conv2dGeom& g, const T* x, const T* w, T* y) {
   ConvPlan& p = conv_plan<T>(g);
   const bool natural = p.Ho == g.Ho && p.Wo == g.Wo;
   DeviceScratch ybuf(natural ? 0 : sizeof(T) * size_t(g.N * g.K * p.Ho * p.Wo));
   T* yd = natural ? y : static_cast<T*>(ybuf.data);
-  const T one = T(1), zero = T(0);
+  const dnn_scale_t<T> one = 1, zero = 0;
   cudnnHandle_t h = dnn();
   if (p.fwd < 0) {
     int max_n = 0;
@@ -280,18 +297,11 @@ void conv2d_forward(cuda, const Conv2dGeom& g, const T* x, const T* w, const T* 
   GANLIB_CUDNN_CHECK(cudnnConvolutionForward(h, &one, p.x, x, p.w, w, p.conv,
                                              cudnnConvolutionFwdAlgo_t(p.fwd), ws.data, ws.bytes, &zero, p.y, yd));
   if (!natural) copy_window(yd, p.Ho, p.Wo, y, g.Ho, g.Wo, g.N * g.K);
-  if (bias) add_channel_bias(cuda{}, y, bias, g.N, g.K, g.hw_out());
 }
 
-// gx [N, C, H, W] from gy [N, K, Ho, Wo] (cuDNN's backward data). Also conv_transpose2d's forward.
+// gx = conv2dᵀ(gy) through cuDNN's backward data, for a geometry with no empty dimension.
 template <class T>
-void conv2d_input_grad(cuda, const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
-  if (g.N == 0 || g.C == 0 || g.H == 0 || g.W == 0) return;
-  if (g.K == 0) {
-    fill(cuda{}, View<T>{gx, Shape{g.N * g.C * g.H * g.W}, Strides{1}}, T(0));
-    return;
-  }
-  using namespace cuda_detail;
+void dnn_backward_data(const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
   ConvPlan& p = conv_plan<T>(g);
   const bool natural = p.Ho == g.Ho && p.Wo == g.Wo;
   DeviceScratch gbuf(natural ? 0 : sizeof(T) * size_t(g.N * g.K * p.Ho * p.Wo));
@@ -300,7 +310,7 @@ void conv2d_input_grad(cuda, const Conv2dGeom& g, const T* gy, const T* w, T* gx
     copy_window(gy, g.Ho, g.Wo, static_cast<T*>(gbuf.data), p.Ho, p.Wo, g.N * g.K);
     gyd = static_cast<const T*>(gbuf.data);
   }
-  const T one = T(1), zero = T(0);
+  const dnn_scale_t<T> one = 1, zero = 0;
   cudnnHandle_t h = dnn();
   if (p.bwd_data < 0) {
     int max_n = 0;
@@ -326,16 +336,9 @@ void conv2d_input_grad(cuda, const Conv2dGeom& g, const T* gy, const T* w, T* gx
                                                   &zero, p.x, gx));
 }
 
-// gw [K, C/g, kh, kw] = Σ_n gy ⋆ x (cuDNN's backward filter).
+// gw = Σ_n gy ⋆ x through cuDNN's backward filter, for a geometry with no empty dimension.
 template <class T>
-void conv2d_weight_grad(cuda, const Conv2dGeom& g, const T* x, const T* gy, T* gw) {
-  const int64_t wsize = g.K * g.cg() * g.kh * g.kw;
-  if (wsize == 0) return;
-  if (g.N == 0 || g.Ho == 0 || g.Wo == 0 || g.H == 0 || g.W == 0) {
-    fill(cuda{}, View<T>{gw, Shape{wsize}, Strides{1}}, T(0));
-    return;
-  }
-  using namespace cuda_detail;
+void dnn_backward_filter(const Conv2dGeom& g, const T* x, const T* gy, T* gw) {
   ConvPlan& p = conv_plan<T>(g);
   const bool natural = p.Ho == g.Ho && p.Wo == g.Wo;
   DeviceScratch gbuf(natural ? 0 : sizeof(T) * size_t(g.N * g.K * p.Ho * p.Wo));
@@ -344,7 +347,7 @@ void conv2d_weight_grad(cuda, const Conv2dGeom& g, const T* x, const T* gy, T* g
     copy_window(gy, g.Ho, g.Wo, static_cast<T*>(gbuf.data), p.Ho, p.Wo, g.N * g.K);
     gyd = static_cast<const T*>(gbuf.data);
   }
-  const T one = T(1), zero = T(0);
+  const dnn_scale_t<T> one = 1, zero = 0;
   cudnnHandle_t h = dnn();
   if (p.bwd_filter < 0) {
     int max_n = 0;
@@ -368,6 +371,52 @@ void conv2d_weight_grad(cuda, const Conv2dGeom& g, const T* x, const T* gy, T* g
   GANLIB_CUDNN_CHECK(cudnnConvolutionBackwardFilter(h, &one, p.x, x, p.y, gyd, p.conv,
                                                     cudnnConvolutionBwdFilterAlgo_t(p.bwd_filter), ws.data,
                                                     ws.bytes, &zero, p.w, gw));
+}
+
+// Whether cuDNN has work to do: no empty dimension (the kernels below handle the others).
+inline bool dnn_has_work(const Conv2dGeom& g) {
+  return g.N > 0 && g.C > 0 && g.K > 0 && g.H > 0 && g.W > 0 && g.Ho > 0 && g.Wo > 0 &&
+         g.kh > 0 && g.kw > 0;
+}
+
+}  // namespace ganlib::cuda_detail
+
+namespace ganlib::kernels {
+
+// y [N, K, Ho, Wo] = conv2d(x, w) (+ bias[K] when bias is not null).
+template <class T>
+void conv2d_forward(cuda, const Conv2dGeom& g, const T* x, const T* w, const T* bias, T* y) {
+  if (g.N == 0 || g.K == 0 || g.Ho == 0 || g.Wo == 0) return;
+  if (g.C == 0) {  // no inputs: the bias alone
+    fill(cuda{}, View<T>{y, Shape{g.N * g.K * g.Ho * g.Wo}, Strides{1}}, T(0));
+    if (bias) add_channel_bias(cuda{}, y, bias, g.N, g.K, g.hw_out());
+    return;
+  }
+  cuda_detail::dnn_forward(g, x, w, y);
+  if (bias) add_channel_bias(cuda{}, y, bias, g.N, g.K, g.hw_out());
+}
+
+// gx [N, C, H, W] from gy [N, K, Ho, Wo] (cuDNN's backward data). Also conv_transpose2d's forward.
+template <class T>
+void conv2d_input_grad(cuda, const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
+  if (g.N == 0 || g.C == 0 || g.H == 0 || g.W == 0) return;
+  if (g.K == 0) {
+    fill(cuda{}, View<T>{gx, Shape{g.N * g.C * g.H * g.W}, Strides{1}}, T(0));
+    return;
+  }
+  cuda_detail::dnn_backward_data(g, gy, w, gx);
+}
+
+// gw [K, C/g, kh, kw] = Σ_n gy ⋆ x (cuDNN's backward filter).
+template <class T>
+void conv2d_weight_grad(cuda, const Conv2dGeom& g, const T* x, const T* gy, T* gw) {
+  const int64_t wsize = g.K * g.cg() * g.kh * g.kw;
+  if (wsize == 0) return;
+  if (g.N == 0 || g.Ho == 0 || g.Wo == 0 || g.H == 0 || g.W == 0) {
+    fill(cuda{}, View<T>{gw, Shape{wsize}, Strides{1}}, T(0));
+    return;
+  }
+  cuda_detail::dnn_backward_filter(g, x, gy, gw);
 }
 
 }  // namespace ganlib::kernels

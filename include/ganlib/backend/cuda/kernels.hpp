@@ -9,6 +9,8 @@
 #include "../cpu/elementwise.hpp"
 #include "../cpu/gemm.hpp"
 #include "../cpu/reduce.hpp"
+#include "../cpu/amp.hpp"
+#include "amp.cuh"
 #include "conv.cuh"
 #include "correlation.cuh"
 #include "elementwise.cuh"
