@@ -86,13 +86,15 @@ def lsgan(preds, real):
     return sum(F.mse_loss(p[-1], torch.full_like(p[-1], 1.0 if real else 0.0)) for p in preds)
 
 
-def pix2pixhd_step(G, D, label, real, num_D, n_layers):
-    """One pix2pixHD iteration (G step then D step) as a closure; shared with bench/gpu."""
+def pix2pixhd_step(G, D, label, real, num_D, n_layers, amp=False):
+    """One pix2pixHD iteration (G step then D step) as a closure; shared with bench/gpu.
+    amp (CUDA only): the forward under fp16 autocast, losses scaled by a GradScaler."""
     oG = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
     oD = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
     feat_w, d_w, lam = 4.0 / (n_layers + 1), 1.0 / num_D, 10.0
+    scaler = torch.cuda.amp.GradScaler() if amp else None
 
-    def step():
+    def losses():
         fake = G(label)
         loss_D_fake = lsgan(D(torch.cat([label, fake.detach()], 1)), False)
         pred_real = D(torch.cat([label, real], 1))
@@ -103,15 +105,28 @@ def pix2pixhd_step(G, D, label, real, num_D, n_layers):
         for i in range(num_D):
             for j in range(len(pred_fake[i]) - 1):
                 loss_G_feat = loss_G_feat + d_w * feat_w * lam * F.l1_loss(pred_fake[i][j], pred_real[i][j].detach())
-        loss_G = loss_G_GAN + loss_G_feat
-        loss_D = 0.5 * (loss_D_fake + loss_D_real)
+        return loss_G_GAN + loss_G_feat, 0.5 * (loss_D_fake + loss_D_real)
+
+    def step():
+        loss_G, loss_D = losses()
         oG.zero_grad()
         loss_G.backward()
         oG.step()
         oD.zero_grad()
         loss_D.backward()
         oD.step()
-    return step
+
+    def step_amp():
+        with torch.autocast("cuda", dtype=torch.float16):
+            loss_G, loss_D = losses()
+        oG.zero_grad()
+        scaler.scale(loss_G).backward()
+        scaler.step(oG)
+        oD.zero_grad()
+        scaler.scale(loss_D).backward()
+        scaler.step(oD)
+        scaler.update()
+    return step_amp if amp else step
 
 
 def pix2pixhd_iter():

@@ -1,4 +1,4 @@
-// bench/gpu/bench_gpu.cu — ganlib's CUDA backend on the GPU benchmark workloads, in fp32:
+// bench/gpu/bench_gpu.cu — ganlib's CUDA backend on the GPU benchmark workloads (fp32 unless named _amp):
 //   elementwise_chain  y = sigmoid(1.5·x + 0.5)·x on 4096×4096 (four kernels, no autograd)
 //   matmul_4096        4096×4096 · 4096×4096
 //   linear_fwd_bwd     y = linear(x [1024, 4096], W [4096, 4096], b [4096]); sum(y).backward()
@@ -7,7 +7,11 @@
 //   biggan_gblock_fwd_bwd  a BigGAN-128 generator block (ch 96, batch 32, 384 -> 192 channels,
 //                      32² -> 64²): bn-relu-up2-conv3-bn-relu-conv3 + up2-conv1 shortcut, with
 //                      batch norm's affine parameters (no class conditioning); sum(y).backward()
-//   pix2pixhd1024_iter, biggan128_iter, flownet2_infer_512x384  whole zoo models (models_gpu.hpp)
+//   pix2pixhd1024_iter, biggan128_iter, flownet2_infer_512x384  whole zoo models (models_gpu.hpp);
+//   pix2pixhd1024_iter_amp, biggan128_iter_amp  the same training iterations with fp16 autocast
+//                      and dynamic loss scaling (amp/; PyTorch: torch.autocast + GradScaler)
+//   pix2pixhd1024_iter_graph  the fp32 iteration captured once in a CUDA graph and replayed
+//                      (model_graph.cu; compared with PyTorch's eager pix2pixhd1024_iter)
 // Prints one JSON line per workload: {"workload", "ganlib_ms"} (mean over timed iterations
 // after 3 warm-ups, the stream synchronised around them). bench_torch.py runs the same shapes in
 // PyTorch and joins the two. Usage: bench_gpu [iterations] [--only NAME[,NAME...]] | --list
@@ -22,6 +26,7 @@
 #include <vector>
 
 #include "models_gpu.hpp"
+#include "models_graph.hpp"
 
 using namespace ganlib;
 using TG = Tensor<float, cuda>;
@@ -105,7 +110,12 @@ std::vector<std::pair<std::string, std::function<double(int)>>> workloads() {
     }, iters);
   });
   w.emplace_back("pix2pixhd1024_iter", [](int iters) { return time_ms(bench_gpu::pix2pixhd1024_iter(), iters); });
+  w.emplace_back("pix2pixhd1024_iter_amp",
+                 [](int iters) { return time_ms(bench_gpu::pix2pixhd1024_iter(true), iters); });
+  w.emplace_back("pix2pixhd1024_iter_graph",
+                 [](int iters) { return time_ms(bench_gpu::pix2pixhd1024_iter_graph(), iters); });
   w.emplace_back("biggan128_iter", [](int iters) { return time_ms(bench_gpu::biggan128_iter(), iters); });
+  w.emplace_back("biggan128_iter_amp", [](int iters) { return time_ms(bench_gpu::biggan128_iter(true), iters); });
   w.emplace_back("flownet2_infer_512x384",
                  [](int iters) { return time_ms(bench_gpu::flownet2_infer_512x384(), iters); });
   return w;

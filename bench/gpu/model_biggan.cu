@@ -16,7 +16,7 @@
 
 namespace bench_gpu {
 
-Step biggan128_iter() {
+Step biggan128_iter(bool amp) {
   using namespace ganlib;
   namespace bg = ganlib::zoo::biggan;
   bg::Options o;
@@ -37,6 +37,7 @@ Step biggan128_iter() {
   o.num_D_steps = 1;
   o.G_init = o.D_init = "N02";
   o.ema = false;
+  o.G_mixed_precision = o.D_mixed_precision = amp;
   bg::finalize(o);
   auto trainer = std::make_shared<bg::Trainer<float, cuda>>(o);
   Generator gen(11);

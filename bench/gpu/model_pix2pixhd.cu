@@ -16,7 +16,7 @@
 
 namespace bench_gpu {
 
-Step pix2pixhd1024_iter() {
+Step pix2pixhd1024_iter(bool amp) {
   using namespace ganlib;
   namespace p2p = ganlib::zoo::pix2pixhd;
   p2p::Options o;
@@ -24,6 +24,7 @@ Step pix2pixhd1024_iter() {
   o.input_nc = 36;
   o.no_instance = true;
   o.no_vgg_loss = true;
+  o.fp16 = amp;
   auto log = std::make_shared<std::ostringstream>();  // the model's one-time messages
   auto model = std::make_shared<p2p::Pix2PixHDModel<float, cuda>>(o, true, *log);
   Generator gen(7);

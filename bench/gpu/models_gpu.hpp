@@ -10,11 +10,12 @@ namespace bench_gpu {
 using Step = std::function<void()>;
 
 // pix2pixHD global G (ngf 64, 4 downsamplings, 9 blocks, instance norm) + 2-scale D at 1024x512,
-// LSGAN + feature matching, Adam: G step then D step (model_pix2pixhd.cu).
-Step pix2pixhd1024_iter();
+// LSGAN + feature matching, Adam: G step then D step (model_pix2pixhd.cu). amp: --fp16 (fp16
+// autocast, dynamic loss scaling).
+Step pix2pixhd1024_iter(bool amp = false);
 // BigGAN-128 (ch 96, hierarchical z 120, shared embedding 128, attention at 64, SN, hinge), batch
-// 32: one D step and one G step (model_biggan.cu).
-Step biggan128_iter();
+// 32: one D step and one G step (model_biggan.cu). amp: --G_mixed_precision --D_mixed_precision.
+Step biggan128_iter(bool amp = false);
 // FlowNet2 (C, S, S, SD, fusion) inference on one 512x384 pair, no grad (model_flownet2.cu).
 Step flownet2_infer_512x384();
 

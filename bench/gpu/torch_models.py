@@ -26,14 +26,14 @@ import pytorch_models as pm  # noqa: E402  (bench/pytorch_models.py: the CPU ben
 
 
 # ---- pix2pixHD 1024x512 ------------------------------------------------------------------------
-def pix2pixhd1024_iter(dev, size=(512, 1024), ngf=64, ndf=64):
+def pix2pixhd1024_iter(dev, size=(512, 1024), ngf=64, ndf=64, amp=False):
     torch.manual_seed(0)
     num_D, n_layers = 2, 3
     G = pm.global_generator(input_nc=36, output_nc=3, ngf=ngf, n_down=4, n_blocks=9).to(dev)
     D = pm.MultiscaleD(num_D=num_D, input_nc=39, ndf=ndf, n_layers=n_layers).to(dev)
     label = torch.randn(1, 36, *size, device=dev)
     real = torch.rand(1, 3, *size, device=dev) * 2 - 1
-    return pm.pix2pixhd_step(G, D, label, real, num_D, n_layers)
+    return pm.pix2pixhd_step(G, D, label, real, num_D, n_layers, amp=amp)
 
 
 # ---- BigGAN-128 --------------------------------------------------------------------------------
@@ -107,32 +107,43 @@ class BigDiscriminator128(nn.Module):
         return self.linear(h) + torch.sum(self.embed(y) * h, 1, keepdim=True)
 
 
-def biggan128_iter(dev, batch=32, ch=96, res=128):
+def biggan128_iter(dev, batch=32, ch=96, res=128, amp=False):
+    """amp: G's and D's forward under fp16 autocast, losses scaled by one GradScaler (ganlib's
+    --G_mixed_precision --D_mixed_precision)."""
     torch.manual_seed(0)
     G, D = BigGenerator128(ch).to(dev), BigDiscriminator128(ch).to(dev)
     oG = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.0, 0.999), eps=1e-6)
     oD = torch.optim.Adam(D.parameters(), 4e-4, betas=(0.0, 0.999), eps=1e-6)
     x = torch.rand(batch, 3, res, res, device=dev) * 2 - 1
     y_real = torch.randint(0, 1000, (batch,), device=dev)
+    scaler = torch.cuda.amp.GradScaler(enabled=amp)
+
+    def mixed():
+        return torch.autocast("cuda", dtype=torch.float16, enabled=amp)
 
     def step():
         # D step: G under no_grad, one D pass over [fake; real] (BigGAN-PyTorch without split_D).
         D.requires_grad_(True)
         z, y = torch.randn(batch, 120, device=dev), torch.randint(0, 1000, (batch,), device=dev)
-        with torch.no_grad():
+        with torch.no_grad(), mixed():
             fake = G(z, G.shared(y))
         oD.zero_grad()
-        out = D(torch.cat([fake, x]), torch.cat([y, y_real]))
-        loss_real, loss_fake = F.relu(1 - out[batch:]).mean(), F.relu(1 + out[:batch]).mean()
-        (loss_real + loss_fake).backward()
-        oD.step()
+        with mixed():
+            out = D(torch.cat([fake, x]), torch.cat([y, y_real]))
+        loss_real, loss_fake = F.relu(1 - out[batch:].float()).mean(), F.relu(1 + out[:batch].float()).mean()
+        scaler.scale(loss_real + loss_fake).backward()
+        scaler.step(oD)
+        scaler.update()
         # G step with D frozen (toggle_grads).
         D.requires_grad_(False)
         z, y = torch.randn(batch, 120, device=dev), torch.randint(0, 1000, (batch,), device=dev)
         oG.zero_grad()
-        loss_G = -D(G(z, G.shared(y)), y).mean()
-        loss_G.backward()
-        oG.step()
+        with mixed():
+            out = D(G(z, G.shared(y)), y)
+        loss_G = -out.float().mean()
+        scaler.scale(loss_G).backward()
+        scaler.step(oG)
+        scaler.update()
         D.requires_grad_(True)
         # The reference's train function returns the losses as floats (a device sync), as ganlib's.
         return float(loss_G.item()), float(loss_real.item()), float(loss_fake.item())
@@ -332,6 +343,8 @@ def flownet2_infer_512x384(dev, size=(384, 512)):
 
 MODELS = {
     "pix2pixhd1024_iter": pix2pixhd1024_iter,
+    "pix2pixhd1024_iter_amp": lambda dev: pix2pixhd1024_iter(dev, amp=True),
     "biggan128_iter": biggan128_iter,
+    "biggan128_iter_amp": lambda dev: biggan128_iter(dev, amp=True),
     "flownet2_infer_512x384": flownet2_infer_512x384,
 }

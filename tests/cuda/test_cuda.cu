@@ -346,7 +346,7 @@ TEST_CASE("fused Adam: CUDA matches the CPU step for step, with weight decay and
     const std::string what = "Adam state " + k;
     CHECK(close(what, t.to_vector(), sc.at(k).to_vector(), 1e-5, 1e-6) == "");
   }
-  og.load_state_dict(saved);  // back to step 2: the host step counts must follow
+  og.load_state_dict(saved);  // back to step 2: the step counts (device tensors) come back too
   og.step();
   CHECK(og.state_dict().at("state.0.step").item() == 3.f);
 }

@@ -3,13 +3,14 @@
 #   1. configure with -DGANLIB_CUDA=ON (vendored headers from .deps/include where the packages
 #      are missing: run tests/gpu/vendor_deps.sh beforehand on a machine that has them),
 #   2. build and run tests/cuda (CPU-vs-CUDA parity: test_cuda, the core ops; test_cuda_ops, the
-#      other op families incl. cuDNN convolutions) and bench/gpu (ganlib vs PyTorch: the layer rows,
+#      other op families incl. cuDNN convolutions; test_cuda_<feature>: mixed precision, CUDA
+#      graphs) and bench/gpu (fp32 and AMP rows) (ganlib vs PyTorch: the layer rows,
 #      then the three zoo-model rows one by one, each under a timeout cut to the time left),
 #   3. if time allows, build and run test_core and test_ops with the same toolchain,
 #   4. write bench/RESULTS-gpu.md (card, driver, date, test summary, timings) and copy the logs
 #      and results to $OUT when it is set.
 # Every step runs even if an earlier one failed; the exit status is test_cuda's, or else
-# test_cuda_ops's when test_cuda passed.
+# test_cuda_ops's when test_cuda passed, or else 1 when a feature suite failed.
 # Environment: GANLIB_GPU_BUILD (build folder, default build-gpu), GANLIB_GPU_JOBS (default:
 # all cores), GANLIB_GPU_CPU_SUITES=0 skips step 3, GANLIB_GPU_MODEL_ITERS (timed iterations of
 # the model rows, default 10), GANLIB_GPU_BENCH_DEADLINE (seconds from the start after which no
@@ -99,7 +100,12 @@ fi
 # Keep going past a failed target, so that one broken program does not cost the others.
 KEEP=(-- -k 0)
 [ "${GEN[1]}" = Ninja ] || KEEP=(-- -k)
-run build_cuda 330 cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_cuda_ops bench_gpu "${KEEP[@]}"
+FEATURE_TESTS=()
+for src in tests/cuda/test_cuda_*.cu; do
+  t=$(basename "$src" .cu)
+  [ "$t" = test_cuda_ops ] || FEATURE_TESTS+=("$t")
+done
+run build_cuda 330 cmake --build "$BUILD" -j "$JOBS" --target test_cuda test_cuda_ops "${FEATURE_TESTS[@]}" bench_gpu "${KEEP[@]}"
 TEST_RC=1
 if [ -x "$BUILD/tests/cuda/test_cuda" ]; then
   run test_cuda 150 "$BUILD/tests/cuda/test_cuda"
@@ -114,10 +120,25 @@ if [ -x "$BUILD/tests/cuda/test_cuda_ops" ]; then
 else
   say "test_cuda_ops was not built"
 fi
+FEATURE_RC=0
+FEATURE_SUMMARY=""
+for t in "${FEATURE_TESTS[@]}"; do
+  if [ -x "$BUILD/tests/cuda/$t" ]; then
+    run "$t" 120 "$BUILD/tests/cuda/$t"
+    rc=$?
+  else
+    say "$t was not built"
+    rc=1
+  fi
+  [ "$rc" = 0 ] || FEATURE_RC=1
+  FEATURE_SUMMARY="$FEATURE_SUMMARY
+- \`tests/cuda/$t\`: exit $rc $(grep -E '^\[doctest\] (test cases|assertions)|^SKIPPED' "$LOGS/$t.log" 2>/dev/null | tr -s ' ' | tr '\n' ' ')"
+done
 BENCH="$LOGS/bench.jsonl"
 : >"$BENCH"
+: >"$BENCH.variants"
 LAYER_ROWS=elementwise_chain,matmul_4096,linear_fwd_bwd,conv3x3_256_fwd_bwd,biggan_gblock_fwd_bwd
-MODEL_ROWS="pix2pixhd1024_iter biggan128_iter flownet2_infer_512x384"
+MODEL_ROWS="pix2pixhd1024_iter pix2pixhd1024_iter_amp biggan128_iter biggan128_iter_amp flownet2_infer_512x384"
 MODEL_ITERS=${GANLIB_GPU_MODEL_ITERS:-10}
 DEADLINE=${GANLIB_GPU_BENCH_DEADLINE:-430}
 if [ -x "$BUILD/bench/gpu/bench_gpu" ]; then
@@ -142,28 +163,34 @@ if [ -x "$BUILD/bench/gpu/bench_gpu" ]; then
     run "bench_torch_$w" "$lim" python3 bench/gpu/bench_torch.py "$LOGS/bench_ganlib_$w.jsonl" "$MODEL_ITERS" --only "$w"
     grep '^{' "$LOGS/bench_torch_$w.log" >>"$BENCH"
   done
-  # The same rows with cuDNN free to take non-deterministic algorithms (PyTorch's default, which
-  # its rows above use): ganlib timed again, paired with PyTorch's time of the row above.
-  for w in conv3x3_256_fwd_bwd pix2pixhd1024_iter; do
+  # ganlib variants of rows above, paired with PyTorch's time of that row: cuDNN free to take
+  # non-deterministic algorithms (PyTorch's default, which its rows use): <row>_nondet; the
+  # iteration replayed from a CUDA graph (PyTorch eager): pix2pixhd1024_iter_graph.
+  for v in conv3x3_256_fwd_bwd:nondet pix2pixhd1024_iter:nondet pix2pixhd1024_iter:graph; do
+    w=${v%%:*} kind=${v##*:}
     left=$(( DEADLINE + 40 - $(elapsed) ))
     if [ "$left" -lt 30 ]; then
-      say "skipping ${w}_nondet: $left s left"
+      say "skipping ${w}_$kind: $left s left"
       continue
     fi
-    GANLIB_CUDNN_DETERMINISTIC=0 run "bench_ganlib_${w}_nondet" $(( left < 90 ? left : 90 )) \
-      "$BUILD/bench/gpu/bench_gpu" "$MODEL_ITERS" --only "$w"
-    python3 - "$w" "$LOGS/bench_ganlib_${w}_nondet.log" "$BENCH" <<'PY' >>"$BENCH.nondet"
+    if [ "$kind" = nondet ]; then
+      GANLIB_CUDNN_DETERMINISTIC=0 run "bench_ganlib_${w}_$kind" $(( left < 90 ? left : 90 )) \
+        "$BUILD/bench/gpu/bench_gpu" "$MODEL_ITERS" --only "$w"
+    else
+      run "bench_ganlib_${w}_$kind" $(( left < 90 ? left : 90 )) "$BUILD/bench/gpu/bench_gpu" "$MODEL_ITERS" --only "${w}_$kind"
+    fi
+    python3 - "$w" "$kind" "$LOGS/bench_ganlib_${w}_$kind.log" "$BENCH" <<'PY' >>"$BENCH.variants"
 import json, sys
-w, log, bench = sys.argv[1:]
+w, kind, log, bench = sys.argv[1:]
 g = [json.loads(l) for l in open(log) if l.startswith("{")]
 t = [json.loads(l) for l in open(bench) if l.startswith("{")]
 t = [r for r in t if r.get("workload") == w and r.get("pytorch_ms")]
 if g and t and g[0].get("ganlib_ms"):
     gm, tm = g[0]["ganlib_ms"], t[0]["pytorch_ms"]
-    print(json.dumps({"workload": w + "_nondet", "ganlib_ms": gm, "pytorch_ms": tm, "ratio": round(tm / gm, 3)}))
+    print(json.dumps({"workload": w + "_" + kind, "ganlib_ms": gm, "pytorch_ms": tm, "ratio": round(tm / gm, 3)}))
 PY
   done
-  [ -s "$BENCH.nondet" ] && cat "$BENCH.nondet" >>"$BENCH"
+  [ -s "$BENCH.variants" ] && cat "$BENCH.variants" >>"$BENCH"
 else
   say "bench_gpu was not built"
 fi
@@ -199,12 +226,13 @@ RES=bench/RESULTS-gpu.md
   echo "$CUDA_SUMMARY" | sed 's/^/  - /'
   echo "- \`tests/cuda/test_cuda_ops\` (other op families, cuDNN convolutions): exit $OPS_RC"
   echo "$OPS_SUMMARY" | sed 's/^/  - /'
+  [ -n "$FEATURE_SUMMARY" ] && echo "$FEATURE_SUMMARY" | sed '/^$/d'
   echo "- CPU suites built by this toolchain: $CPU_SUMMARY"
   echo
-  echo "## ganlib CUDA vs PyTorch (fp32, ms per iteration, mean after 3 warm-ups)"
+  echo "## ganlib CUDA vs PyTorch (fp32; _amp rows: fp16 autocast + loss scaling on both sides; ms per iteration, mean after 3 warm-ups)"
   echo
   echo "Layer rows: mean of 20, \`$BUILD/bench/gpu/bench_gpu 20 --only ROWS > g.jsonl && python3 bench/gpu/bench_torch.py g.jsonl 20 --only ROWS\`;"
-  echo "model rows (pix2pixhd1024_iter, biggan128_iter, flownet2_infer_512x384; see bench/gpu/README.md): mean of"
+  echo "model rows ($MODEL_ROWS; see bench/gpu/README.md): mean of"
   echo "$MODEL_ITERS, one process per row and side, \`bench_gpu $MODEL_ITERS --only NAME\` and \`bench_torch.py ... $MODEL_ITERS --only NAME\`."
   echo "ratio = pytorch_ms / ganlib_ms (above 1: ganlib faster), as the CPU benchmark; null where a side has no time"
   echo "(see gpu_check.log)."
@@ -233,7 +261,8 @@ if [ -n "${OUT:-}" ]; then
   cp "$LOGS/test_cuda_ops.log" "$OUT/test_cuda_ops.log" 2>/dev/null
   for f in "$LOGS"/bench_*.log; do [ -f "$f" ] && tail -c 200000 "$f" >"$OUT/$(basename "$f")"; done
   tail -c 8000000 "$LOG" >"$OUT/gpu_check.log"
-  for t in test_core test_ops; do [ -f "$LOGS/$t.log" ] && tail -c 2000000 "$LOGS/$t.log" >"$OUT/$t.log"; done
+  for t in test_core test_ops "${FEATURE_TESTS[@]}"; do [ -f "$LOGS/$t.log" ] && tail -c 2000000 "$LOGS/$t.log" >"$OUT/$t.log"; done
 fi
-[ "$TEST_RC" = 0 ] && exit $OPS_RC
-exit $TEST_RC
+[ "$TEST_RC" = 0 ] || exit $TEST_RC
+[ "$OPS_RC" = 0 ] || exit $OPS_RC
+exit $FEATURE_RC

@@ -478,3 +478,35 @@ TEST_CASE("pix2pixhd: trainer checkpoints, resumes exactly, and refuses another 
   o.ngf = 8;
   CHECK_THROWS_WITH_AS(run("nothing_here", 6, true), doctest::Contains("holds no train_state"), Error);
 }
+
+TEST_CASE("pix2pixhd: --fp16 trains with fp16 autocast and dynamic loss scaling") {
+  p2p::Options o = small_options();
+  p2p::parse(o, {"--fp16"});
+  REQUIRE(o.fp16);
+  manual_seed(1);
+  p2p::Pix2PixHDModel<float, cpu> m(o, true);
+  REQUIRE(m.scaler.enabled());
+  o.fp16 = false;
+  manual_seed(1);
+  p2p::Pix2PixHDModel<float, cpu> m32(o, true);
+  const Batch b = small_batch(1);
+  const auto g0 = m.netG->parameters().front().to_vector();
+  const auto L16 = m.train_step(b.label, b.inst, b.image);
+  const auto L32 = m32.train_step(b.label, b.inst, b.image);
+  // Same weights, same data: fp16 rounding moves the losses a little, not a lot.
+  CHECK(L16.G_GAN.item() != L32.G_GAN.item());
+  CHECK(L16.G_GAN.item() == doctest::Approx(L32.G_GAN.item()).epsilon(0.05));
+  // The first iterations overflow fp16 at the starting scale 2^16 and are skipped, halving the
+  // scale each time (as PyTorch's GradScaler), until the gradients fit.
+  int iterations = 1;
+  while (m.scaler.skipped_steps() == iterations && iterations < 30) {
+    m.train_step(b.label, b.inst, b.image);
+    ++iterations;
+  }
+  MESSAGE("first good step after " << m.scaler.skipped_steps() << " skipped, scale " << m.scaler.scale());
+  CHECK(m.scaler.skipped_steps() < iterations);
+  CHECK(m.scaler.scale() == 65536.0 / double(int64_t(1) << m.scaler.skipped_steps()));
+  const auto g1 = m.netG->parameters().front().to_vector();
+  CHECK(g1 != g0);
+  for (float v : g1) REQUIRE(std::isfinite(v));
+}

@@ -69,6 +69,9 @@ struct Options {
   // Ortho reg.
   double G_ortho = 0.0, D_ortho = 0.0;
   bool toggle_grads = true;
+  // Mixed precision (BigGAN-PyTorch's names; here fp16 autocast of that net's forward, fp32
+  // parameters as master weights, dynamic loss scaling: amp/).
+  bool G_mixed_precision = false, D_mixed_precision = false;
   // Resume.
   bool resume = false;
   std::string load_weights = "";
@@ -144,6 +147,7 @@ inline std::map<std::string, Field> fields(Options& o) {
   dbl("BN_eps", o.BN_eps); dbl("SN_eps", o.SN_eps); i64("num_G_SVs", o.num_G_SVs); i64("num_D_SVs", o.num_D_SVs);
   i64("num_G_SV_itrs", o.num_G_SV_itrs); i64("num_D_SV_itrs", o.num_D_SV_itrs);
   dbl("G_ortho", o.G_ortho); dbl("D_ortho", o.D_ortho); flag("toggle_grads", o.toggle_grads);
+  flag("G_mixed_precision", o.G_mixed_precision); flag("D_mixed_precision", o.D_mixed_precision);
   flag("resume", o.resume); str("load_weights", o.load_weights);
   f["resolution"] = {false, [&o](const std::string& v) { o.resolution = parse_number<int>("resolution", v); },
                      [&o] { return std::to_string(o.resolution); }};
@@ -159,8 +163,7 @@ inline std::map<std::string, Field> fields(Options& o) {
 
 // Reference options this port refuses rather than silently ignores.
 inline const std::vector<std::string>& unsupported() {
-  static const std::vector<std::string> u{"G_fp16", "D_fp16", "G_mixed_precision", "D_mixed_precision",
-                                          "cross_replica", "mybn", "parallel", "hashname", "config_from_name",
+  static const std::vector<std::string> u{"G_fp16", "D_fp16", "cross_replica", "mybn", "parallel", "hashname", "config_from_name",
                                           "load_in_mem", "use_multiepoch_sampler", "log_G_spectra",
                                           "log_D_spectra", "G_depth", "D_depth"};
   return u;

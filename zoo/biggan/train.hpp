@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include <ganlib/amp.hpp>
 #include <ganlib/data/class_folder.hpp>
 #include <ganlib/data/fashion_mnist.hpp>
 #include <ganlib/io/idx.hpp>
@@ -96,10 +97,12 @@ class Trainer {
   std::shared_ptr<BigGANDiscriminator<T, B>> D;
   std::unique_ptr<optim::Adam<T, B>> G_optim, D_optim;
   std::unique_ptr<optim::EMA<T, B>> ema;
+  amp::GradScaler<T, B> scaler;  // --G/D_mixed_precision: dynamic loss scaling; else passes through
   int64_t itr = 0, epoch = 0, pos = 0;
   double best_FID = std::numeric_limits<double>::infinity(), best_IS = 0;
 
-  explicit Trainer(Options opt) : o(std::move(opt)), gen(o.seed) {
+  explicit Trainer(Options opt)
+      : o(std::move(opt)), gen(o.seed), scaler({.enabled = o.G_mixed_precision || o.D_mixed_precision}) {
     Generator init_gen(o.seed);
     G = std::make_shared<BigGANGenerator<T, B>>(o, init_gen);
     D = std::make_shared<BigGANDiscriminator<T, B>>(o, init_gen);
@@ -114,6 +117,9 @@ class Trainer {
       ema = std::make_unique<optim::EMA<T, B>>(*G, *G_ema, o.ema_decay, o.ema_start);
     }
   }
+
+  Precision G_precision() const { return o.G_mixed_precision ? Precision::fp16 : Precision::fp32; }
+  Precision D_precision() const { return o.D_mixed_precision ? Precision::fp16 : Precision::fp32; }
 
   // The generator used for samples and metrics (G_ema with --use_ema), in the mode the
   // options ask for (eval with --G_eval_mode).
@@ -133,24 +139,31 @@ class Trainer {
       TensorT fake;
       {
         no_grad ng;
+        const amp::Autocast mixed(G_precision());
         fake = G->forward(z[a], G->condition(y_fake[a]));
       }
       TensorT d_fake, d_real;
-      if (o.split_D) {
-        d_fake = D->forward(fake, y_fake[a]);
-        d_real = D->forward(x_real[a], y_real[a]);
-      } else {
-        const TensorT out = D->forward(concat(std::vector<TensorT>{fake, x_real[a]}, 0),
-                                       concat(std::vector<TensorT>{y_fake[a], y_real[a]}, 0));
-        d_fake = narrow(out, 0, 0, fake.size(0));
-        d_real = narrow(out, 0, fake.size(0), x_real[a].size(0));
+      {
+        const amp::Autocast mixed(D_precision());  // forward only; backward runs as recorded
+        if (o.split_D) {
+          d_fake = D->forward(fake, y_fake[a]);
+          d_real = D->forward(x_real[a], y_real[a]);
+        } else {
+          const TensorT out = D->forward(concat(std::vector<TensorT>{fake, x_real[a]}, 0),
+                                         concat(std::vector<TensorT>{y_fake[a], y_real[a]}, 0));
+          d_fake = narrow(out, 0, 0, fake.size(0));
+          d_real = narrow(out, 0, fake.size(0), x_real[a].size(0));
+        }
       }
       auto [real, fk] = hinge_dis(d_fake, d_real);
-      mul_scalar(add(real, fk), scale).backward();
+      scaler.scale(mul_scalar(add(real, fk), scale)).backward();
       lr += double(real.item()) * double(scale);
       lf += double(fk.item()) * double(scale);
     }
-    if (o.D_ortho > 0) optim::ortho_(D->parameters(), o.D_ortho);
+    if (o.D_ortho > 0) {
+      scaler.unscale(*D_optim);  // the regulariser's gradient is added unscaled
+      optim::ortho_(D->parameters(), o.D_ortho);
+    }
     return {lr, lf};
   }
 
@@ -161,12 +174,24 @@ class Trainer {
     double l = 0;
     const T scale = T(1) / T(z.size());
     for (size_t a = 0; a < z.size(); ++a) {
-      const TensorT loss = hinge_gen(D->forward(G->forward(z[a], G->condition(y[a])), y[a]));
-      mul_scalar(loss, scale).backward();
+      TensorT loss;
+      {
+        TensorT fake;
+        {
+          const amp::Autocast mixed(G_precision());
+          fake = G->forward(z[a], G->condition(y[a]));
+        }
+        const amp::Autocast mixed(D_precision());
+        loss = hinge_gen(D->forward(fake, y[a]));
+      }
+      scaler.scale(mul_scalar(loss, scale)).backward();
       l += double(loss.item()) * double(scale);
     }
     if (o.toggle_grads) D->requires_grad_(true);
-    if (o.G_ortho > 0) optim::ortho_(G->parameters(), o.G_ortho, shared_params());
+    if (o.G_ortho > 0) {
+      scaler.unscale(*G_optim);
+      optim::ortho_(G->parameters(), o.G_ortho, shared_params());
+    }
     return l;
   }
 
@@ -190,7 +215,8 @@ class Trainer {
         yf.push_back(sample_y<T, B>(bs, o.n_classes, gen));
       }
       std::tie(L.D_loss_real, L.D_loss_fake) = d_backward(xr, yr, zf, yf);
-      D_optim->step();
+      scaler.step(*D_optim);
+      scaler.update();
     }
     std::vector<TensorT> zg, yg;
     for (int64_t a = 0; a < o.num_G_accumulations; ++a) {
@@ -198,7 +224,8 @@ class Trainer {
       yg.push_back(sample_y<T, B>(o.G_batch_size, o.n_classes, gen));
     }
     L.G_loss = g_backward(zg, yg);
-    G_optim->step();
+    scaler.step(*G_optim);
+    scaler.update();
     if (ema) ema->update(itr);
     return L;
   }
@@ -267,6 +294,7 @@ class Trainer {
     if (G_ema) put("G_ema.", G_ema->state_dict());
     put("G_optim.", G_optim->state_dict());
     put("D_optim.", D_optim->state_dict());
+    if (scaler.enabled()) put("scaler.", scaler.state_dict());
     f.metadata["config"] = nlohmann::json(to_map(o)).dump();
     nlohmann::json st{{"itr", itr}, {"epoch", epoch}, {"pos", pos}, {"best_FID", best_FID}, {"best_IS", best_IS},
                       {"gen_seed", gen.seed()}, {"gen_offset", gen.offset()}};
@@ -311,6 +339,7 @@ class Trainer {
     if (weights_only) return;
     G_optim->load_state_dict(take("G_optim."));
     D_optim->load_state_dict(take("D_optim."));
+    if (scaler.enabled() && f.tensors.count("scaler.scale")) scaler.load_state_dict(take("scaler."));
     const auto st = nlohmann::json::parse(f.metadata.at("state_dict"));
     itr = st.at("itr");
     epoch = st.at("epoch");

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <ganlib/amp.hpp>
 #include <ganlib/io/safetensors.hpp>
 #include <ganlib/optim/adam.hpp>
 #include <ganlib/optim/schedule.hpp>
@@ -157,7 +158,7 @@ class Pix2PixHDModel {
   // Builds G (+ E) always, D, the losses and the optimizers when training. `log` gets the
   // one-time messages (VGG off, the fixed-global stage).
   Pix2PixHDModel(const Options& o, bool is_train, std::ostream& log = std::cout)
-      : opt_(o), is_train_(is_train), gen_(uint64_t(o.seed)), log_(&log) {
+      : scaler({.enabled = o.fp16}), opt_(o), is_train_(is_train), gen_(uint64_t(o.seed)), log_(&log) {
     validate(o);
     if (o.netG == "global") {
       global_ = std::make_shared<GlobalGenerator<T, B>>(GlobalGeneratorOptions{
@@ -269,19 +270,26 @@ class Pix2PixHDModel {
   }
 
   // One iteration: G step (G_GAN + G_GAN_Feat + G_VGG), then D step (0.5 · (D_fake + D_real)).
+  // With --fp16 the forward runs under fp16 autocast and the losses are scaled (amp/): a step
+  // whose gradients overflow is skipped and the scale lowered, as the reference's apex O1.
   LossTerms<T, B> train_step(const TensorT& label, const TensorT& inst, const TensorT& real,
                              const std::string& where = "") {
-    LossTerms<T, B> L = compute_losses(label, inst, real, where);
+    LossTerms<T, B> L;
+    {
+      const amp::Autocast mixed(opt_.fp16 ? Precision::fp16 : Precision::fp32);
+      L = compute_losses(label, inst, real, where);
+    }
     TensorT loss_G = L.G_GAN;
     if (L.G_GAN_Feat.defined()) loss_G = add(loss_G, L.G_GAN_Feat);
     if (L.G_VGG.defined()) loss_G = add(loss_G, L.G_VGG);
     const TensorT loss_D = mul_scalar(add(L.D_fake, L.D_real), T(0.5));
     optG->zero_grad();
-    loss_G.backward();
-    optG->step();
+    scaler.scale(loss_G).backward();
+    scaler.step(*optG);
     optD->zero_grad();
-    loss_D.backward();
-    optD->step();
+    scaler.scale(loss_D).backward();
+    scaler.step(*optD);
+    scaler.update();
     return L;
   }
 
@@ -378,6 +386,7 @@ class Pix2PixHDModel {
   std::shared_ptr<MultiscaleDiscriminator<T, B>> netD;
   std::shared_ptr<Encoder<T, B>> netE;
   std::unique_ptr<optim::Adam<T, B>> optG, optD;
+  amp::GradScaler<T, B> scaler;  // dynamic loss scaling with --fp16; passes through otherwise
 
  private:
   // requires_grad off for a module's parameters while it lives (restored after).

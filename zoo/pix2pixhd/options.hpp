@@ -21,14 +21,14 @@ namespace ganlib::zoo::pix2pixhd {
 struct Options {
   // ---- base_options.py ----------------------------------------------------------------------
   std::string name = "label2city";
-  std::string gpu_ids = "-1";              // reference '0'; this port runs on the CPU backend
+  std::string gpu_ids = "-1";              // reference '0'; recorded only: the backend is chosen at build time
   std::string checkpoints_dir = "./checkpoints";
   std::string model = "pix2pixHD";
   std::string norm = "instance";           // instance | batch
   bool use_dropout = false;                // accepted and unused, as in the reference
   int64_t data_type = 32;                  // only 32 is supported here
   bool verbose = false;
-  bool fp16 = false;                       // refused: no mixed precision on the CPU backend
+  bool fp16 = false;                       // fp16 autocast + dynamic loss scaling (amp/)
   int64_t local_rank = 0;
   int64_t batchSize = 1;
   int64_t loadSize = 1024;
@@ -182,7 +182,6 @@ inline void validate(const Options& o) {
                "' is not supported (only pix2pixHD; the reference's UI model is not ported)");
   GANLIB_CHECK(o.data_type == 32, "pix2pixhd options: --data_type ", o.data_type,
                " is not supported on the CPU backend (only 32)");
-  GANLIB_CHECK(!o.fp16, "pix2pixhd options: --fp16 is not supported (no mixed precision on the CPU backend)");
   GANLIB_CHECK(!o.tf_log, "pix2pixhd options: --tf_log is not supported (the JSON-lines log replaces TensorBoard)");
   GANLIB_CHECK(o.export_onnx.empty() && o.engine.empty() && !o.onnx,
                "pix2pixhd options: --export_onnx / --engine / --onnx are not supported (no ONNX or TensorRT path)");

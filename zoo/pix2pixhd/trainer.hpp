@@ -145,6 +145,7 @@ class Trainer {
       if (model.netE) c->restore_state("netE.", *model.netE);
       c->restore_state("optG.", *model.optG);
       c->restore_state("optD.", *model.optD);
+      if (o_.fp16 && c->file.tensors.count("scaler.scale")) c->restore_state("scaler.", model.scaler);
       c->restore_generator("model", model.generator());
       log_ << "pix2pixhd: resuming from epoch " << epoch << ", iteration " << batch_in_epoch << " (" << c->path << ")\n";
     } else if (model.fixed_global_for_epoch(epoch) != model.global_fixed()) {
@@ -177,6 +178,7 @@ class Trainer {
         w.add_state("netG.", *model.netG).add_state("netD.", *model.netD);
         if (model.netE) w.add_state("netE.", *model.netE);
         w.add_state("optG.", *model.optG).add_state("optD.", *model.optD);
+        if (o_.fp16) w.add_state("scaler.", model.scaler);
         w.generator("model", model.generator());
         w.meta("epoch", std::to_string(ep)).meta("batch", std::to_string(next_batch));
         for (auto& [k, v] : architecture(o_)) w.meta("opt." + k, v);

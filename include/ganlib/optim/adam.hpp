@@ -3,8 +3,6 @@
 // Contract: per-parameter state "exp_avg", "exp_avg_sq", "step"; options per parameter group;
 // parameters and their state are contiguous (a clear error otherwise).
 #pragma once
-#include <cmath>
-
 #include "optimizer.hpp"
 
 namespace ganlib::optim {
@@ -27,38 +25,34 @@ class Adam : public Optimizer<T, B, AdamOptions> {
   }
   std::string name() const override { return "Adam"; }
 
-  // One fused kernel per parameter (backend/*/update.hpp); the step count lives on the host as
-  // well, so a step never waits for the device to read it back.
+  // One fused kernel per parameter (backend/*/update.hpp). The step count stays in the state
+  // tensor "step" and the kernel reads and increments it there: no value is read back to the
+  // host, and a CUDA graph that captured step() counts at each replay (backend/cuda/graph.hpp;
+  // the options, lr included, are fixed at capture). Checkpoints hold "step" like any state.
   void step() override {
     no_grad guard;
     this->for_each_param([&](size_t i, TensorT p, const TensorT& grad, const AdamOptions& o) {
       auto& st = this->state_[i];
       if (!st.count("step")) {
+        // Zeroing the state inside a graph would zero it again at every replay.
+        GANLIB_CHECK(!kernels::in_graph_capture(B{}), "Adam: parameter ", i, " (shape ", to_string(p.shape()),
+                     ") takes its first step inside a CUDA graph capture, where its state would be reset at "
+                     "every replay; run the step eagerly once before capture");
         st["step"] = zeros<T, B>({});
         st["exp_avg"] = zeros<T, B>(p.shape());
         st["exp_avg_sq"] = zeros<T, B>(p.shape());
       }
-      auto known = steps_.find(i);
-      if (known == steps_.end()) known = steps_.emplace(i, int64_t(st["step"].item())).first;
-      const int64_t t = ++known->second;
-      fill_(st["step"], T(t));
+      TensorT& count = st["step"];
       TensorT& m = st["exp_avg"];
       TensorT& v = st["exp_avg_sq"];
       GANLIB_CHECK(p.is_contiguous() && m.is_contiguous() && v.is_contiguous(), "Adam: parameter ", i, " (shape ",
                    to_string(p.shape()), ") or its state is not contiguous");
       const TensorT g = grad.contiguous();
-      AdamStep s;
-      s.beta1 = o.beta1, s.beta2 = o.beta2, s.eps = o.eps, s.weight_decay = o.weight_decay;
-      s.step_size = o.lr / (1 - std::pow(o.beta1, double(t)));
-      s.inv_sqrt_bc2 = 1 / std::sqrt(1 - std::pow(o.beta2, double(t)));
-      kernels::adam_update(B{}, s, p.data(), g.data(), m.data(), v.data(), p.numel());
-      p.bump_version(), m.bump_version(), v.bump_version();
+      const AdamHyper h{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay};
+      kernels::adam_update(B{}, h, count.data(), p.data(), g.data(), m.data(), v.data(), p.numel());
+      p.bump_version(), m.bump_version(), v.bump_version(), count.bump_version();
     });
   }
-
- private:
-  void state_loaded() override { steps_.clear(); }
-  std::map<size_t, int64_t> steps_;  // parameter index -> steps taken (mirror of state "step")
 };
 
 }  // namespace ganlib::optim

@@ -55,4 +55,17 @@ void adam_update(cpu, const AdamStep& s, T* p, const T* g, T* m, T* v, int64_t n
   });
 }
 
+// Adam with its step count in tensor memory: count[0] holds the steps taken; this is step
+// t = count[0] + 1 (its bias corrections), and count[0] becomes t. The CUDA kernel does the same
+// on the device, so a captured CUDA graph counts at every replay (backend/cuda/update.cuh).
+template <class T>
+void adam_update(cpu, const AdamHyper& h, T* count, T* p, const T* g, T* m, T* v, int64_t n) {
+  const T t = T(count[0] + T(1));
+  adam_update(cpu{}, adam_step_at(h, double(t)), p, g, m, v, n);
+  count[0] = t;
+}
+
+// Whether the backend is recording a CUDA graph (never on the CPU); asked by the optimizers.
+inline bool in_graph_capture(cpu) { return false; }
+
 }  // namespace ganlib::kernels

@@ -6,7 +6,8 @@
 // algorithms are taken, and float runs in full fp32 (CUDNN_FMA_MATH: no TF32), so results repeat
 // run to run and stay within fp32 rounding of the CPU. The dnn_* functions also serve the half
 // storage types (__half, __nv_bfloat16: tensor-core math, fp32 accumulation) for amp.cuh. Workspace comes from the caching
-// allocator. cuDNN errors become ganlib::Error through GANLIB_CUDNN_CHECK. This is cuDNN's
+// allocator. cuDNN errors become ganlib::Error through GANLIB_CUDNN_CHECK; a search inside a CUDA
+// graph capture is an error naming the shape. This is cuDNN's
 // "legacy" convolution API, deprecated in cuDNN 9 but present in every 9.x.
 #pragma once
 #include <cuda_bf16.h>
@@ -55,6 +56,8 @@ namespace ganlib::cuda_detail {
 // The one cuDNN handle, on the one stream; created when a convolution first runs.
 inline cudnnHandle_t dnn() {
   static cudnnHandle_t h = [] {
+    forbid_in_capture("cuDNN initialisation (cudnnCreate, at the first convolution)",
+                      "it allocates and synchronises; run the step once eagerly before capture");
     cudnnHandle_t handle = nullptr;
     GANLIB_CUDNN_CHECK(cudnnCreate(&handle));
     GANLIB_CUDNN_CHECK(cudnnSetStream(handle, stream()));
@@ -216,6 +219,16 @@ size_t search_cap(const Perf* perf, int count) {
   return std::min({want, size_t(1) << 30, free_b / 2 + cuda_detail::allocator().stats().cached_bytes / 2});
 }
 
+// The timed algorithm search runs once per shape and direction, on the host's clock: not inside a
+// CUDA graph capture (graph.hpp), which must follow an eager run of the same shapes.
+inline void forbid_search_in_capture(const char* call, const Conv2dGeom& g) {
+  if (capturing())
+    detail::fail("conv2d (cuda): cuDNN's algorithm search (", call, ") for input [", g.N, ", ", g.C, ", ", g.H,
+                 ", ", g.W, "], weight [", g.K, ", ", g.cg(), ", ", g.kh, ", ", g.kw, "] cannot run inside a CUDA "
+                 "graph capture: it times candidates and synchronises. Run the step once eagerly before "
+                 "StepGraph::capture, so that every convolution shape has its algorithm");
+}
+
 [[noreturn]] inline void no_algo(const char* what, const Conv2dGeom& g) {
   detail::fail("conv2d (cuda): cuDNN offers no deterministic ", what, " algorithm for input [", g.N, ", ",
                g.C, ", ", g.H, ", ", g.W, "], weight [", g.K, ", ", g.cg(), ", ", g.kh, ", ", g.kw,
@@ -276,6 +289,7 @@ void dnn_forward(const Conv2dGeom& g, const T* x, const T* w, T* y) {
   const dnn_scale_t<T> one = 1, zero = 0;
   cudnnHandle_t h = dnn();
   if (p.fwd < 0) {
+    forbid_search_in_capture("cudnnFindConvolutionForwardAlgorithmEx", g);
     int max_n = 0;
     GANLIB_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(h, &max_n));
     std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(size_t(std::max(max_n, 1)));
@@ -313,6 +327,7 @@ void dnn_backward_data(const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
   const dnn_scale_t<T> one = 1, zero = 0;
   cudnnHandle_t h = dnn();
   if (p.bwd_data < 0) {
+    forbid_search_in_capture("cudnnFindConvolutionBackwardDataAlgorithmEx", g);
     int max_n = 0;
     GANLIB_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(h, &max_n));
     std::vector<cudnnConvolutionBwdDataAlgoPerf_t> perf(size_t(std::max(max_n, 1)));
@@ -350,6 +365,7 @@ void dnn_backward_filter(const Conv2dGeom& g, const T* x, const T* gy, T* gw) {
   const dnn_scale_t<T> one = 1, zero = 0;
   cudnnHandle_t h = dnn();
   if (p.bwd_filter < 0) {
+    forbid_search_in_capture("cudnnFindConvolutionBackwardFilterAlgorithmEx", g);
     int max_n = 0;
     GANLIB_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(h, &max_n));
     std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> perf(size_t(std::max(max_n, 1)));
