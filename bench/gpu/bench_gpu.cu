@@ -11,7 +11,7 @@
 //   pix2pixhd1024_iter_amp, biggan128_iter_amp  the same training iterations with fp16 autocast
 //                      and dynamic loss scaling (amp/; PyTorch: torch.autocast + GradScaler)
 //   pix2pixhd1024_iter_graph  the fp32 iteration captured once in a CUDA graph and replayed
-//                      (model_graph.cu; compared with PyTorch's eager pix2pixhd1024_iter)
+//                      (model_pix2pixhd.cu; compared with PyTorch's eager pix2pixhd1024_iter)
 // Prints one JSON line per workload: {"workload", "ganlib_ms"} (mean over timed iterations
 // after 3 warm-ups, the stream synchronised around them). bench_torch.py runs the same shapes in
 // PyTorch and joins the two. Usage: bench_gpu [iterations] [--only NAME[,NAME...]] | --list
@@ -26,7 +26,6 @@
 #include <vector>
 
 #include "models_gpu.hpp"
-#include "models_graph.hpp"
 
 using namespace ganlib;
 using TG = Tensor<float, cuda>;
@@ -113,7 +112,7 @@ std::vector<std::pair<std::string, std::function<double(int)>>> workloads() {
   w.emplace_back("pix2pixhd1024_iter_amp",
                  [](int iters) { return time_ms(bench_gpu::pix2pixhd1024_iter(true), iters); });
   w.emplace_back("pix2pixhd1024_iter_graph",
-                 [](int iters) { return time_ms(bench_gpu::pix2pixhd1024_iter_graph(), iters); });
+                 [](int iters) { return time_ms(bench_gpu::pix2pixhd1024_iter(false, true), iters); });
   w.emplace_back("biggan128_iter", [](int iters) { return time_ms(bench_gpu::biggan128_iter(), iters); });
   w.emplace_back("biggan128_iter_amp", [](int iters) { return time_ms(bench_gpu::biggan128_iter(true), iters); });
   w.emplace_back("flownet2_infer_512x384",

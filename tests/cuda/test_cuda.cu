@@ -425,12 +425,4 @@ TEST_CASE("to<cuda> / to<cpu>: values, and gradients across the boundary") {
   CHECK(to<cpu>(x0).same_storage(x0));
 }
 
-int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIPPED: no CUDA device\n");
-    return 0;
-  }
-  doctest::Context ctx(argc, argv);
-  return ctx.run();
-}
+#include "gpu_main.hpp"

@@ -16,6 +16,8 @@
 #include <ganlib/nn.hpp>
 #include <ganlib/optim.hpp>
 
+#include "../support/amp_small_net.hpp"
+
 using namespace ganlib;
 using TC = Tensor<float, cpu>;
 using TG = Tensor<float, cuda>;
@@ -117,39 +119,10 @@ TEST_CASE("GradScaler on cuda: fp16 overflow skips the step and backs off, as on
 TEST_CASE("a small conv net trains on cuda under fp16 with loss scaling and under bf16") {
   for (Precision p : {Precision::fp16, Precision::bf16}) {
     INFO(to_string(p));
-    Generator gen(4);
-    nn::Conv2d<float, cuda> c1(2, 8, 3, 1, 1, true), c2(8, 1, 3, 1, 1, true);
-    const TC xc = randn<float, cpu>({4, 2, 8, 8}, gen);
-    const TG x = gpu(xc);
-    const TG target = mul_scalar(sub(narrow(x, 1, 0, 1), narrow(x, 1, 1, 1)), 0.5f);
-    std::vector<TG> params = c1.parameters();
-    for (auto& t : c2.parameters()) params.push_back(t);
-    optim::Adam<float, cuda> opt(params, {.lr = 1e-2});
-    amp::GradScaler<float, cuda> scaler({.enabled = p == Precision::fp16});
-    double first = 0, last = 0;
-    for (int it = 0; it < 60; ++it) {
-      opt.zero_grad();
-      TG loss;
-      {
-        amp::Autocast on(p);
-        loss = mean(square(sub(c2(relu(c1(x))), target)));
-      }
-      scaler.scale(loss).backward();
-      scaler.step(opt);
-      scaler.update();
-      (it == 0 ? first : last) = loss.item();
-    }
+    const auto [first, last] = amp_test::train_small_net<cuda>(p);
     CHECK(std::isfinite(last));
     CHECK(last < first / 4);
   }
 }
 
-int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIPPED: no CUDA device\n");
-    return 0;
-  }
-  doctest::Context ctx(argc, argv);
-  return ctx.run();
-}
+#include "gpu_main.hpp"

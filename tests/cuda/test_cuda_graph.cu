@@ -229,12 +229,4 @@ TEST_CASE("a graph's pool keeps its blocks while it lives; they return to the ca
   CHECK(again.device_mallocs == after.device_mallocs);
 }
 
-int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIPPED: no CUDA device\n");
-    return 0;
-  }
-  doctest::Context ctx(argc, argv);
-  return ctx.run();
-}
+#include "gpu_main.hpp"

@@ -343,12 +343,4 @@ TEST_CASE("cuDNN errors become ganlib::Error naming the call") {
   CHECK(conv2d(x, w, {}, 1, 1).to_vector()[4] == 9.f);
 }
 
-int main(int argc, char** argv) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("SKIPPED: no CUDA device\n");
-    return 0;
-  }
-  doctest::Context ctx(argc, argv);
-  return ctx.run();
-}
+#include "gpu_main.hpp"

@@ -11,6 +11,8 @@
 #include <ganlib/nn.hpp>
 #include <ganlib/optim.hpp>
 
+#include "../support/amp_small_net.hpp"
+
 using namespace ganlib;
 using TF = Tensor<float, cpu>;
 
@@ -204,27 +206,7 @@ TEST_CASE("GradScaler: growth after growth_interval clean steps, state survives 
 TEST_CASE("mixed precision training: a small conv net learns under bf16 and under fp16 with loss scaling") {
   for (Precision p : {Precision::bf16, Precision::fp16}) {
     INFO(to_string(p));
-    Generator gen(4);
-    nn::Conv2d<float, cpu> c1(2, 8, 3, 1, 1, true), c2(8, 1, 3, 1, 1, true);
-    TF x = randn_f({4, 2, 8, 8}, gen);
-    const TF target = mul_scalar(sub(narrow(x, 1, 0, 1), narrow(x, 1, 1, 1)), 0.5f);  // a simple linear map
-    std::vector<TF> params = c1.parameters();
-    for (auto& t : c2.parameters()) params.push_back(t);
-    optim::Adam<float, cpu> opt(params, {.lr = 1e-2});
-    amp::GradScaler<float, cpu> scaler({.enabled = p == Precision::fp16});
-    double first = 0, last = 0;
-    for (int it = 0; it < 60; ++it) {
-      opt.zero_grad();
-      TF loss;
-      {
-        amp::Autocast on(p);
-        loss = mean(square(sub(c2(relu(c1(x))), target)));
-      }
-      scaler.scale(loss).backward();
-      scaler.step(opt);
-      scaler.update();
-      (it == 0 ? first : last) = loss.item();
-    }
+    const auto [first, last] = amp_test::train_small_net<cpu>(p);
     CHECK(std::isfinite(last));
     CHECK(last < first / 4);
   }

@@ -17,18 +17,6 @@
 
 namespace ganlib::cpu_detail {
 
-// Host scratch from the caching allocator, returned when the scope ends.
-struct HostScratch {
-  float* data = nullptr;
-  size_t bytes = 0;
-  explicit HostScratch(int64_t n) : bytes(sizeof(float) * size_t(std::max<int64_t>(n, 1))) {
-    data = static_cast<float*>(cpu::allocate(bytes));
-  }
-  ~HostScratch() { cpu::deallocate(data, bytes); }
-  HostScratch(const HostScratch&) = delete;
-  HostScratch& operator=(const HostScratch&) = delete;
-};
-
 // dst[i] = round_to(p, src[i]) for i < n (dst may be src).
 inline void round_copy(Precision p, const float* src, float* dst, int64_t n) {
   parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) {
@@ -37,7 +25,7 @@ inline void round_copy(Precision p, const float* src, float* dst, int64_t n) {
 }
 
 // The rounded copy of an operand of n elements, kept alive by `buf`.
-inline const float* rounded(Precision p, const float* src, int64_t n, HostScratch& buf) {
+inline const float* rounded(Precision p, const float* src, int64_t n, Scratch<float>& buf) {
   round_copy(p, src, buf.data, n);
   return buf.data;
 }
@@ -53,7 +41,7 @@ inline void conv2d_forward_amp(cpu, Precision p, const Conv2dGeom& g, const floa
                                const float* bias, float* y) {
   using namespace cpu_detail;
   const int64_t nx = g.N * g.C * g.H * g.W, nw = g.K * g.cg() * g.kh * g.kw, ny = g.N * g.K * g.Ho * g.Wo;
-  HostScratch xs(nx), ws(nw);
+  Scratch<float> xs(nx), ws(nw);
   conv2d_forward(cpu{}, g, rounded(p, x, nx, xs), rounded(p, w, nw, ws), static_cast<const float*>(nullptr), y);
   round_copy(p, y, y, ny);
   if (bias) add_channel_bias(cpu{}, y, bias, g.N, g.K, g.hw_out());
@@ -63,7 +51,7 @@ inline void conv2d_input_grad_amp(cpu, Precision p, const Conv2dGeom& g, const f
                                   float* gx) {
   using namespace cpu_detail;
   const int64_t ngy = g.N * g.K * g.Ho * g.Wo, nw = g.K * g.cg() * g.kh * g.kw, ngx = g.N * g.C * g.H * g.W;
-  HostScratch gs(ngy), ws(nw);
+  Scratch<float> gs(ngy), ws(nw);
   conv2d_input_grad(cpu{}, g, rounded(p, gy, ngy, gs), rounded(p, w, nw, ws), gx);
   round_copy(p, gx, gx, ngx);
 }
@@ -72,7 +60,7 @@ inline void conv2d_weight_grad_amp(cpu, Precision p, const Conv2dGeom& g, const 
                                    float* gw) {
   using namespace cpu_detail;
   const int64_t nx = g.N * g.C * g.H * g.W, ngy = g.N * g.K * g.Ho * g.Wo, nw = g.K * g.cg() * g.kh * g.kw;
-  HostScratch xs(nx), gs(ngy);
+  Scratch<float> xs(nx), gs(ngy);
   conv2d_weight_grad(cpu{}, g, rounded(p, x, nx, xs), rounded(p, gy, ngy, gs), gw);
   round_copy(p, gw, gw, nw);
 }
@@ -85,7 +73,7 @@ inline void gemm_amp(cpu, Precision p, bool trans_a, bool trans_b, int64_t M, in
   using namespace cpu_detail;
   const int64_t na = trans_a ? span(K, M, lda) : span(M, K, lda);
   const int64_t nb = trans_b ? span(N, K, ldb) : span(K, N, ldb);
-  HostScratch as(na), bs(nb);
+  Scratch<float> as(na), bs(nb);
   gemm(cpu{}, trans_a, trans_b, M, N, K, alpha, rounded(p, A, na, as), lda, rounded(p, B, nb, bs), ldb, beta,
        C, ldc);
 }
