@@ -3,6 +3,7 @@
 // Contract: a convenience umbrella; each train/ header can be included alone.
 #pragma once
 #include "train/checkpoint.hpp"
+#include "train/flags.hpp"
 #include "train/grid.hpp"
 #include "train/html.hpp"
 #include "train/log.hpp"
