@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "../zoo/biggan/evaluate.hpp"
+#include "device.hpp"
 
 using namespace ganlib;
 using namespace ganlib::zoo::biggan;
@@ -33,15 +34,16 @@ int main(int argc, char** argv) try {
     else ganlib::detail::fail("biggan_eval: unknown option ", a);
   }
   GANLIB_CHECK(!ckpt.empty(), "biggan_eval: --checkpoint FILE is required");
+  if (!examples::device_ready("biggan_eval")) return 1;
   Options o = options_of_checkpoint(ckpt);
   GANLIB_CHECK(o.resolution == 32 && o.n_classes == 10, "biggan_eval: the classifier covers 10-class 32x32 "
                "Fashion-MNIST models; this checkpoint is ", o.resolution, "x", o.resolution, " with ", o.n_classes, " classes");
   o.skip_init = true;
-  Trainer<float, cpu> tr(o);
+  Trainer<float> tr(o);  // on the default backend; data_moments moves the host images over
   tr.load(ckpt, true);
   auto& G = (use_ema && tr.G_ema) ? *tr.G_ema : *tr.G;
   G.train(!o.G_eval_mode);
-  FmnistClassifier<float, cpu> clf;
+  FmnistClassifier<float> clf;
   const double clf_acc = clf.load(clf_path);
   const auto data = load_fashion_mnist_set<float>(data_dir, true, 32, o.img_channels);
   const Moments dm = data_moments(clf, data);

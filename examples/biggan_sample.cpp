@@ -10,6 +10,7 @@
 #include <ganlib/io/image.hpp>
 
 #include "../zoo/biggan/train.hpp"
+#include "device.hpp"
 
 using namespace ganlib;
 using namespace ganlib::zoo::biggan;
@@ -38,14 +39,15 @@ int main(int argc, char** argv) try {
   }
   GANLIB_CHECK(!ckpt.empty(), "biggan_sample: --checkpoint FILE is required");
   GANLIB_CHECK(mode == "resample" || mode == "std", "biggan_sample: --trunc_mode must be resample or std, got ", mode);
+  if (!examples::device_ready("biggan_sample")) return 1;
   Options o = options_of_checkpoint(ckpt);
   o.skip_init = true;
-  Trainer<float, cpu> tr(o);
+  Trainer<float> tr(o);  // on the default backend
   tr.load(ckpt, true);
   auto& G = (use_ema && tr.G_ema) ? *tr.G_ema : *tr.G;
   G.train(!o.G_eval_mode);
   ganlib::io::make_folders(out, "biggan_sample");
-  auto save = [&](const Tensor<float, cpu>& grid, const std::string& name) {
+  auto save = [&](const Tensor<float>& grid, const std::string& name) {
     io::write_png((std::filesystem::path(out) / name).string(), io::tensor_to_image(grid));
     std::cout << (std::filesystem::path(out) / name).string() << "\n";
   };
@@ -61,11 +63,11 @@ int main(int argc, char** argv) try {
     save(interp_sheet(G, 16, 8, false, true, gen), "interpZ.png");
   }
   {  // fixed z: the same latent in every row (one row per class)
-    const auto z1 = sample_z<float, cpu>(per_class, G.dim_z, kind, trunc, gen);
+    const auto z1 = sample_z<float>(per_class, G.dim_z, kind, trunc, gen);
     std::vector<float> ids;
     for (int64_t c = 0; c < nc; ++c)
       for (int64_t k = 0; k < per_class; ++k) ids.push_back(float(c));
-    const auto y = from_vector<float, cpu>(ids, {int64_t(ids.size())});
+    const auto y = from_vector<float>(ids, {int64_t(ids.size())});
     const auto z = contiguous(reshape(expand(unsqueeze(z1, 0), {nc, per_class, G.dim_z}), {nc * per_class, G.dim_z}));
     no_grad ng;
     save(make_grid(generate(G, z, G.condition(y)), per_class), "fixed_z.png");

@@ -14,6 +14,7 @@
 #include <ganlib/io/image.hpp>
 
 #include "../zoo/biggan/evaluate.hpp"
+#include "device.hpp"
 
 using namespace ganlib;
 using namespace ganlib::zoo::biggan;
@@ -68,6 +69,7 @@ int main(int argc, char** argv) try {
     }
   Options o = preset(pre);
   parse_args(o, args);
+  if (!examples::device_ready("biggan_train")) return 1;
   if (o.dataset == "folder") o.n_classes = 0;  // from the folders
   // Data first: the class count of a folder dataset is an architecture option.
   ImageSet<float> data;
@@ -90,7 +92,7 @@ int main(int argc, char** argv) try {
   ganlib::io::make_folders(sdir, "biggan_train");
   ganlib::io::make_folders(ldir, "biggan_train");
 
-  Trainer<float, cpu> tr(o);
+  Trainer<float> tr(o);  // on the default backend; the data stay on the host (next_batch moves them)
   const fs::path state = wdir / "state.safetensors";
   if (o.resume) {
     GANLIB_CHECK(fs::exists(state), "biggan_train: --resume but '", state.string(), "' does not exist");
@@ -103,10 +105,10 @@ int main(int argc, char** argv) try {
                (long long)tr.G->parameter_count(), (long long)tr.D->parameter_count(), (long long)tr.G->dim_z);
 
   // Evaluation network (Fashion-MNIST only, 32×32): FID / IS / accuracy.
-  std::unique_ptr<FmnistClassifier<float, cpu>> clf;
+  std::unique_ptr<FmnistClassifier<float>> clf;
   Moments data_mom;
   if (!o.classifier.empty() && fs::exists(o.classifier) && o.resolution == 32 && o.n_classes == 10) {
-    clf = std::make_unique<FmnistClassifier<float, cpu>>();
+    clf = std::make_unique<FmnistClassifier<float>>();
     clf->load(o.classifier);
     data_mom = data_moments(*clf, data);
   } else if (!o.classifier.empty()) {
@@ -116,12 +118,12 @@ int main(int argc, char** argv) try {
 
   const int64_t per_iter = o.batch_size * o.num_D_steps * o.num_D_accumulations;
   Generator fixed_gen(o.seed + 12345);
-  const auto fixed_y = sample_y<float, cpu>(std::min<int64_t>(o.n_classes, 10) * 10, o.n_classes, fixed_gen);
+  const auto fixed_y = sample_y<float>(std::min<int64_t>(o.n_classes, 10) * 10, o.n_classes, fixed_gen);
   std::vector<float> fy;
   for (int64_t c = 0; c < std::min<int64_t>(o.n_classes, 10); ++c)
     for (int k = 0; k < 10; ++k) fy.push_back(float(c));
-  const auto fixed_ys = from_vector<float, cpu>(fy, {int64_t(fy.size())});
-  const auto fixed_z = sample_z_std<float, cpu>(fixed_ys.size(0), tr.G->dim_z, 1.0, fixed_gen);
+  const auto fixed_ys = from_vector<float>(fy, {int64_t(fy.size())});
+  const auto fixed_z = sample_z_std<float>(fixed_ys.size(0), tr.G->dim_z, 1.0, fixed_gen);
   (void)fixed_y;
 
   std::ofstream loss_log(ldir / "losses.jsonl", std::ios::app);
@@ -139,7 +141,7 @@ int main(int argc, char** argv) try {
       h << "<h3>" << *it << "</h3><img src=\"" << *it << "\" style=\"image-rendering:pixelated;width:512px\">\n";
     h << "</body></html>\n";
   };
-  auto save_sheet = [&](const Tensor<float, cpu>& grid, const std::string& name) {
+  auto save_sheet = [&](const Tensor<float>& grid, const std::string& name) {
     io::write_png((sdir / name).string(), io::tensor_to_image(grid));
     if (std::find(sheets.begin(), sheets.end(), name) == sheets.end()) sheets.push_back(name);
   };

@@ -12,6 +12,7 @@
 
 #include "zoo/flownet2/options.hpp"
 #include "zoo/flownet2/train.hpp"
+#include "device.hpp"
 #include "ganlib/io/flo.hpp"
 
 using namespace ganlib;
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
       GANLIB_CHECK(!f.str("dump").empty(), "flownet_eval: --model is required (--help lists the flags)");
       return 0;
     }
+    if (!ganlib::examples::device_ready("flownet_eval")) return 1;  // --dump above needs no device
     auto net = load_model(f.str("model"));
     no_grad guard;
     const std::pair<Stage, const char*> outs[] = {{Stage::C, "C"}, {Stage::CS, "CS"}, {Stage::CSS, "CSS"},
@@ -83,9 +85,11 @@ int main(int argc, char** argv) {
       const auto [tw, th] = parse_size(f.str("time_size"));
       const auto b = held_out_batch(seed, 0, 1, tw, th);
       net->forward_pair(b.img1, b.img2);  // warm-up (allocator, pool)
+      ganlib::examples::device_sync();
       const int reps = 3;
       const auto t0 = std::chrono::steady_clock::now();
       for (int r = 0; r < reps; ++r) net->forward_pair(b.img1, b.img2);
+      ganlib::examples::device_sync();
       const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
       metric("seconds_per_pair_" + f.str("time_size"), sec);
     }

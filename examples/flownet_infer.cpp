@@ -10,6 +10,7 @@
 
 #include "zoo/flownet2/options.hpp"
 #include "zoo/flownet2/train.hpp"
+#include "device.hpp"
 #include "ganlib/io/flo.hpp"
 
 using namespace ganlib;
@@ -30,7 +31,7 @@ static TensorF load_rgb(const std::string& path) {
   std::vector<float> v(3 * hw);
   for (size_t c = 0; c < 3; ++c)
     for (size_t i = 0; i < hw; ++i) v[c * hw + i] = float(img.data[i * 3 + c]);
-  return from_vector<float, cpu>(v, {1, 3, img.height, img.width});
+  return from_vector<float>(v, {1, 3, img.height, img.width});  // decoded on the host, copied to the default backend
 }
 
 int main(int argc, char** argv) {
@@ -58,9 +59,10 @@ int main(int argc, char** argv) {
       GANLIB_CHECK(!f.str(k).empty(), "flownet_infer: --", k, " is required (--help lists the flags)");
     GANLIB_CHECK(!f.str("out_flo").empty() || !f.str("out_png").empty() || !f.str("gt").empty(),
                  "flownet_infer: nothing to write: give --out_flo, --out_png or --gt");
+    if (!examples::device_ready("flownet_infer")) return 1;  // --vis above needs no device
     const Stage stage = parse_eval_stage(f.str("stage"));
     TensorF gt;
-    if (!f.str("gt").empty()) gt = io::read_flo<float, cpu>(f.str("gt"));
+    if (!f.str("gt").empty()) gt = io::read_flo<float>(f.str("gt"));
     auto net = load_model(f.str("model"));
     const auto a = load_rgb(f.str("img1")), b = load_rgb(f.str("img2"));
     GANLIB_CHECK(a.shape() == b.shape(), "flownet_infer: the images differ in size: ", f.str("img1"), " is ",
@@ -68,6 +70,7 @@ int main(int argc, char** argv) {
     no_grad guard;
     const auto t0 = std::chrono::steady_clock::now();
     const auto flow = estimate_flow(*net, a, b, stage).select(0, 0).contiguous();
+    examples::device_sync();
     const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "flow " << flow.size(2) << "x" << flow.size(1) << " in " << sec << " s\n";
     if (!f.str("out_flo").empty()) io::write_flo(f.str("out_flo"), flow);

@@ -6,6 +6,7 @@
 // The README's run is the command in zoo/flownet2/README.md.
 #include <iostream>
 
+#include "device.hpp"
 #include "zoo/flownet2/options.hpp"
 #include "zoo/flownet2/train.hpp"
 
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
       std::cout << f.help();
       return 0;
     }
+    if (!ganlib::examples::device_ready("flownet_train")) return 1;
     TrainConfig c;
     c.out = f.str("out");
     c.model.width = f.num("width");

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "device.hpp"
 #include "zoo/pix2pixhd/features.hpp"
 #include "zoo/pix2pixhd/trainer.hpp"
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   try {
     p2p::Options o;
     p2p::parse(o, argc, argv);
+    if (!examples::device_ready("pix2pixhd_encode_features")) return 1;
     const auto given = p2p::given_options(argc, argv);
     const std::string dir = (fs::path(o.checkpoints_dir) / o.name).string();
     o.instance_feat = true;  // as the reference script
@@ -37,8 +39,9 @@ int main(int argc, char** argv) {
     for (int64_t i = 0; i < n; ++i) {
       const auto s = ds.sample(i);
       no_grad guard;
-      const auto inst = s["inst"].unsqueeze(0);
-      const auto feat = model.netE->forward(s["image"].unsqueeze(0), inst);
+      // Read on the host, encoded on the default backend (to<cpu> is a no-op).
+      const auto inst = to<default_backend>(s["inst"].unsqueeze(0));
+      const auto feat = model.netE->forward(to<default_backend>(s["image"].unsqueeze(0)), inst);
       p2p::append(all, p2p::instance_samples(feat, inst));
       std::cout << "\r" << i + 1 << " / " << n << " images encoded" << std::flush;
     }

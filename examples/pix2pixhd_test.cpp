@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "device.hpp"
 #include "zoo/pix2pixhd/features.hpp"
 #include "zoo/pix2pixhd/trainer.hpp"
 
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
     p2p::Options o;
     o.phase = "test";
     p2p::parse(o, argc, argv);
+    if (!examples::device_ready("pix2pixhd_test")) return 1;
     const auto given = p2p::given_options(argc, argv);
     const std::string dir = (fs::path(o.checkpoints_dir) / o.name).string();
     const std::string g_path = (fs::path(dir) / (o.which_epoch + "_net_G.safetensors")).string();
@@ -46,9 +48,10 @@ int main(int argc, char** argv) {
     for (int64_t i = 0; i < n; ++i) {
       const auto s = ds.sample(i);
       const std::string stem = fs::path(s.path).stem().string();
-      auto batch1 = [](const Tensor<float, cpu>& t) { return t.unsqueeze(0); };
+      // Samples are read on the host; the networks run on the default backend (to<cpu> is a no-op).
+      auto batch1 = [](const Tensor<float, cpu>& t) { return to<default_backend>(t.unsqueeze(0)); };
       const auto label = batch1(s["label"]);
-      const auto inst = o.no_instance ? Tensor<float, cpu>() : batch1(s["inst"]);
+      const auto inst = o.no_instance ? Tensor<float>() : batch1(s["inst"]);
       std::vector<std::pair<std::string, std::string>> cells;  // caption, file
       auto save = [&](const std::string& name, const io::Image& img, const std::string& caption) {
         const std::string file = "images/" + stem + "_" + name + ".png";
@@ -58,7 +61,7 @@ int main(int argc, char** argv) {
       if (o.label_nc > 0) save("input_label", train::label_images(label, int(o.label_nc))[0], "input_label");
       else save("input_label", train::tensor_images(label)[0], "input_label");
       for (int64_t k = 0; k < styles; ++k) {
-        Tensor<float, cpu> feat;
+        Tensor<float> feat;
         std::string caption = "synthesized_image";
         if (o.instance_feat) {
           if (o.use_encoded_image) {

@@ -4,6 +4,7 @@
 //        (--continue_train resumes from checkpoints/NAME; --help lists every option)
 #include <iostream>
 
+#include "device.hpp"
 #include "zoo/pix2pixhd/trainer.hpp"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
       std::cout << "pix2pixhd_train: every option as --name value (defaults shown)\n" << p2p::to_text(o);
       return 0;
     }
+    if (!ganlib::examples::device_ready("pix2pixhd_train")) return 1;
     std::cout << p2p::to_text(o);
     p2p::Trainer<float> trainer(o);
     trainer.run();

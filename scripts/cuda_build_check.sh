@@ -23,5 +23,7 @@ built=$(date +%s)
 for t in "$BUILD_DIR"/tests/cuda/test_cuda*; do
   if [ -f "$t" ] && [ -x "$t" ]; then "$t"; fi
 done
+# The CUDA builds of the zoo programs stop with one line naming the missing GPU.
+bash tests/cuda/programs_no_gpu.sh "$BUILD_DIR/examples/cuda"
 "$BUILD_DIR/bench/gpu/bench_gpu" 1 >/dev/null
 echo "cuda build check: build: $((built - start)) s"

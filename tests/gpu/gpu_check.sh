@@ -211,6 +211,20 @@ if [ "${GANLIB_GPU_CPU_SUITES:-1}" = 1 ] && [ "$(elapsed)" -lt 240 ]; then
   done
 fi
 
+# ---- the zoo programs' CUDA builds against their CPU builds, if time allows -----------------------
+PROGRAMS_SUMMARY="not run (time budget)"
+if [ "$(elapsed)" -lt 330 ]; then
+  PROGS=(make_streets make_flying_shapes pix2pixhd_train pix2pixhd_test flownet_train flownet_infer biggan_train
+         biggan_sample pix2pixhd_train_cuda pix2pixhd_test_cuda flownet_train_cuda flownet_infer_cuda
+         biggan_train_cuda biggan_sample_cuda)
+  run configure_programs 60 cmake -S . -B "$BUILD" -DGANLIB_BUILD_EXAMPLES=ON  # the rest stays in the cache
+  if run build_programs $(( 420 - $(elapsed) )) cmake --build "$BUILD" -j "$JOBS" --target "${PROGS[@]}" "${KEEP[@]}" &&
+     [ "$(elapsed)" -lt 440 ]; then
+    run programs_gpu $(( 470 - $(elapsed) )) bash tests/cuda/programs_gpu.sh "$BUILD/examples" "$BUILD/examples/cuda"
+    PROGRAMS_SUMMARY="exit $? ($(grep -c '^ok ' "$LOGS/programs_gpu.log") ok, $(grep -c '^FAIL' "$LOGS/programs_gpu.log") failed)"
+  fi
+fi
+
 # ---- results -------------------------------------------------------------------------------------
 CUDA_SUMMARY=$(grep -E '^\[doctest\] (test cases|assertions)|^SKIPPED' "$LOGS/test_cuda.log" 2>/dev/null | tr -s ' ')
 OPS_SUMMARY=$(grep -E '^\[doctest\] (test cases|assertions)|^SKIPPED|cases compared' "$LOGS/test_cuda_ops.log" 2>/dev/null | sed 's/.*MESSAGE: //' | tr -s ' ')
@@ -228,6 +242,7 @@ RES=bench/RESULTS-gpu.md
   echo "$OPS_SUMMARY" | sed 's/^/  - /'
   [ -n "$FEATURE_SUMMARY" ] && echo "$FEATURE_SUMMARY" | sed '/^$/d'
   echo "- CPU suites built by this toolchain: $CPU_SUMMARY"
+  echo "- zoo programs, CUDA builds vs CPU builds (\`tests/cuda/programs_gpu.sh\`): $PROGRAMS_SUMMARY"
   echo
   echo "## ganlib CUDA vs PyTorch (fp32; _amp rows: fp16 autocast + loss scaling on both sides; ms per iteration, mean after 3 warm-ups)"
   echo
@@ -261,7 +276,7 @@ if [ -n "${OUT:-}" ]; then
   cp "$LOGS/test_cuda_ops.log" "$OUT/test_cuda_ops.log" 2>/dev/null
   for f in "$LOGS"/bench_*.log; do [ -f "$f" ] && tail -c 200000 "$f" >"$OUT/$(basename "$f")"; done
   tail -c 8000000 "$LOG" >"$OUT/gpu_check.log"
-  for t in test_core test_ops "${FEATURE_TESTS[@]}"; do [ -f "$LOGS/$t.log" ] && tail -c 2000000 "$LOGS/$t.log" >"$OUT/$t.log"; done
+  for t in test_core test_ops programs_gpu "${FEATURE_TESTS[@]}"; do [ -f "$LOGS/$t.log" ] && tail -c 2000000 "$LOGS/$t.log" >"$OUT/$t.log"; done
 fi
 [ "$TEST_RC" = 0 ] || exit $TEST_RC
 [ "$OPS_RC" = 0 ] || exit $OPS_RC

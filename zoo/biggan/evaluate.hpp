@@ -19,7 +19,8 @@ Moments data_moments(FmnistClassifier<T, B>& net, const ImageSet<T>& data, int64
   FeatureStats st;
   const int64_t n = max_images > 0 ? std::min(max_images, data.size()) : data.size();
   for (int64_t s = 0; s < n; s += 500) {
-    Tensor<T, B> x = narrow(data.images, 0, s, std::min<int64_t>(500, n - s));
+    // The images live on the host (ImageSet); each chunk moves to B (to<cpu> is a no-op).
+    const Tensor<T, B> x = to<B>(narrow(data.images, 0, s, std::min<int64_t>(500, n - s)));
     append_stats(net, x, st);
   }
   return moments(st.features);

@@ -33,6 +33,8 @@
 
 namespace ganlib::zoo::flownet2 {
 
+// On the default backend (include/ganlib/config.hpp; cuda in examples/cuda/): pairs are made on the
+// host and each batch tensor is copied over once by from_vector.
 using TensorF = Tensor<float>;
 using Net = FlowNet2<float>;
 
@@ -78,7 +80,7 @@ inline std::unique_ptr<Net> load_model(const std::string& path, const std::strin
   auto net = std::make_unique<Net>(options_from_metadata(f.metadata));
   Net::StateDict sd;
   for (auto& [k, e] : f.tensors)
-    if (k.rfind(prefix, 0) == 0) sd[k.substr(prefix.size())] = safetensors::to_tensor<float, cpu>(e);
+    if (k.rfind(prefix, 0) == 0) sd[k.substr(prefix.size())] = safetensors::to_tensor<float>(e);
   net->load_state_dict(sd, true);
   net->eval();
   return net;
@@ -130,9 +132,9 @@ inline Batch to_batch(const std::vector<FlowSample>& samples) {
     for (size_t c = 0; c < 2; ++c)
       for (size_t i = 0; i < hw; ++i) f[(n * 2 + c) * hw + i] = s.flow[i * 2 + c];
   }
-  const int64_t Nn = int64_t(N);
-  return {from_vector<float, cpu>(a, {Nn, 3, h, w}), from_vector<float, cpu>(b, {Nn, 3, h, w}),
-          from_vector<float, cpu>(f, {Nn, 2, h, w})};
+  const int64_t Nn = int64_t(N);  // built on the host, one copy each to the default backend
+  return {from_vector<float>(a, {Nn, 3, h, w}), from_vector<float>(b, {Nn, 3, h, w}),
+          from_vector<float>(f, {Nn, 2, h, w})};
 }
 
 // Held-out pairs: indices 0..n-1 of generate_pair(seed, ·), no augmentation.
@@ -163,7 +165,7 @@ inline Stage eval_stage(TrainStage s) {
   return m[int(s)];
 }
 
-inline nn::Module<float, cpu>& stage_module(Net& net, TrainStage s) {
+inline nn::Module<float>& stage_module(Net& net, TrainStage s) {
   switch (s) {
     case TrainStage::C: return *net.flownetc;
     case TrainStage::S1: return *net.flownets_1;
@@ -276,7 +278,7 @@ inline Batch training_batch(const TrainConfig& c, int stage_index, int64_t iter)
 }
 
 // Sets every bias of a module to zero (the "zero" bias_init).
-inline void zero_biases(nn::Module<float, cpu>& m) {
+inline void zero_biases(nn::Module<float>& m) {
   no_grad guard;
   for (auto& [name, t] : m.named_parameters())
     if (name.size() >= 4 && name.compare(name.size() - 4, 4, "bias") == 0) {
@@ -357,7 +359,7 @@ class Trainer {
       auto& mod = stage_module(net_, st);
       mod.requires_grad_(true);
       net_.train();
-      optim::Adam<float, cpu> opt(mod.parameters(), {c_.lr, 0.9, 0.999, 1e-8, 0});
+      optim::Adam<float> opt(mod.parameters(), {c_.lr, 0.9, 0.999, 1e-8, 0});
       if (resumed && start_iter > 0) resumed->restore_state("optim.", opt);
       resumed.reset();
       for (int64_t it = start_iter; it < total; ++it) {
@@ -408,12 +410,12 @@ class Trainer {
                  ", div_flow ", o.div_flow, ", sd_reference_scaling ", o.sd_reference_scaling, " but this run uses ",
                  m.width, ", ", m.rgb_max, ", ", m.div_flow, ", ", m.sd_reference_scaling);
     Net::StateDict sd;
-    for (auto& [k, e] : f.tensors) sd[k] = safetensors::to_tensor<float, cpu>(e);
+    for (auto& [k, e] : f.tensors) sd[k] = safetensors::to_tensor<float>(e);
     net_.load_state_dict(sd, true);
   }
 
   void save_checkpoint(train::CheckpointManager& ckpt, int64_t step, size_t stage_i, int64_t iter,
-                       const optim::Adam<float, cpu>* opt) {
+                       const optim::Adam<float>* opt) {
     ckpt.save(step, [&](train::CheckpointWriter& w) {
       w.add_state("model.", net_);
       if (opt) w.add_state("optim.", *opt);

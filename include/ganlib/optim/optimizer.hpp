@@ -89,13 +89,10 @@ class Optimizer {
       fresh[i][slot] = copy_values(t);
     }
     state_ = std::move(fresh);
-    state_loaded();
   }
 
  protected:
   explicit Optimizer(Options defaults) : defaults_(defaults) {}
-  // Called after load_state_dict replaced the state (optimizers that cache state on the host).
-  virtual void state_loaded() {}
   size_t num_params() const {
     size_t n = 0;
     for (auto& g : groups_) n += g.params.size();

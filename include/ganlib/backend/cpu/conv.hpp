@@ -2,12 +2,17 @@
 // primitives every conv needs (forward, input gradient, weight gradient), NCHW, contiguous.
 // Contract: shapes come in a Conv2dGeom (conv2d's view: input C×H×W, output K×Ho×Wo); the
 // transposed conv is the input-gradient primitive. Results are repeatable for a thread count.
+// float on an AVX-512 build takes conv_implicit.hpp (im2col packed straight into the GEMM's
+// panels) where it applies; this file's im2col / col2im path is the general one and the
+// reference the implicit one is tested against (tests/ops/test_conv_paths.cpp).
 #pragma once
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "../geometry.hpp"
+#include "conv_implicit.hpp"
 #include "gemm.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
@@ -126,7 +131,7 @@ void col2im(cpu, const T* col, int64_t C, const Conv2dGeom& g, int64_t oh0, int6
 // y [N, K, Ho, Wo] = conv2d(x, w) (+ bias[K] when bias is not null). Per image, group and
 // band of output rows one GEMM: y_g[:, band] [K/g, rows·Wo] = w_g [K/g, C/g·kh·kw] · col.
 template <class T>
-void conv2d_forward(cpu, const Conv2dGeom& g, const T* x, const T* w, const T* bias, T* y) {
+void conv2d_forward_im2col(cpu, const Conv2dGeom& g, const T* x, const T* w, const T* bias, T* y) {
   const int64_t kg = g.kg(), ckk = g.ckk(), HoWo = g.hw_out(), band = cpu_detail::band_rows(g);
   auto images = [&](int64_t n0, int64_t n1) {
     cpu_detail::Scratch<T> col(cpu_detail::col_elems(g));
@@ -155,7 +160,7 @@ void conv2d_forward(cpu, const Conv2dGeom& g, const T* x, const T* w, const T* b
 // gx [N, C, H, W] from gy [N, K, Ho, Wo]: per image, group and band gcol = w_gᵀ · gy_g[:, band],
 // then col2im. This is also the transposed convolution's forward.
 template <class T>
-void conv2d_input_grad(cpu, const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
+void conv2d_input_grad_im2col(cpu, const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
   const int64_t kg = g.kg(), ckk = g.ckk(), HoWo = g.hw_out(), band = cpu_detail::band_rows(g);
   auto images = [&](int64_t n0, int64_t n1) {
     cpu_detail::Scratch<T> col(cpu_detail::col_elems(g));
@@ -185,7 +190,7 @@ void conv2d_input_grad(cpu, const Conv2dGeom& g, const T* gy, const T* w, T* gx)
 // chunk sums into its own buffer and the chunks are added in order (repeatable for a thread
 // count).
 template <class T>
-void conv2d_weight_grad(cpu, const Conv2dGeom& g, const T* x, const T* gy, T* gw) {
+void conv2d_weight_grad_im2col(cpu, const Conv2dGeom& g, const T* x, const T* gy, T* gw) {
   const int64_t kg = g.kg(), ckk = g.ckk(), HoWo = g.hw_out(), wsize = g.K * ckk;
   const int64_t band = cpu_detail::band_rows(g);
   auto images = [&](int64_t n0, int64_t n1, T* out) {
@@ -226,6 +231,35 @@ void conv2d_weight_grad(cpu, const Conv2dGeom& g, const T* x, const T* gy, T* gw
     const T* __restrict p = partial.data + c * wsize;
     for (int64_t i = 0; i < wsize; ++i) gw[i] += p[i];
   }
+}
+
+// The three primitives: the implicit-im2col kernels where they apply (float, AVX-512), else
+// the im2col path above.
+template <class T>
+void conv2d_forward(cpu, const Conv2dGeom& g, const T* x, const T* w, const T* bias, T* y) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_implicit::usable(g)) return conv_implicit::forward(g, x, w, bias, y);
+#endif
+  conv2d_forward_im2col(cpu{}, g, x, w, bias, y);
+}
+
+template <class T>
+void conv2d_input_grad(cpu, const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_implicit::usable_input_grad(g)) return conv_implicit::input_grad(g, gy, w, gx);
+#endif
+  conv2d_input_grad_im2col(cpu{}, g, gy, w, gx);
+}
+
+template <class T>
+void conv2d_weight_grad(cpu, const Conv2dGeom& g, const T* x, const T* gy, T* gw) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_implicit::usable_weight_grad(g)) return conv_implicit::weight_grad(g, x, gy, gw);
+#endif
+  conv2d_weight_grad_im2col(cpu{}, g, x, gy, gw);
 }
 
 // y[n, c, :] += bias[c] for y [N, C, HW].

@@ -1,0 +1,205 @@
+// tests/ops/test_conv_paths.cpp — the three conv primitives (kernels::conv2d_forward /
+// _input_grad / _weight_grad) on every CPU path against a naive double-precision convolution:
+// the implicit-im2col kernels (backend/cpu/conv_implicit.hpp: direct tiles, packed columns,
+// direct and packed weight gradients) and the im2col reference path, over awkward shapes
+// (odd sizes, stride 2, dilation, groups, padding, 1×1, several images), 1 and 2 threads,
+// outputs pre-filled with NaN (every primitive must overwrite, never read, its output).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <ganlib/ops.hpp>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace ganlib;
+
+namespace {
+
+struct Shape2 {
+  int64_t N, C, H, W, K, kh, kw, sh, sw, ph, pw, dh, dw, groups;
+};
+
+Conv2dGeom geom(const Shape2& s) {
+  Conv2dGeom g;
+  g.N = s.N, g.C = s.C, g.H = s.H, g.W = s.W, g.K = s.K, g.kh = s.kh, g.kw = s.kw;
+  g.sh = s.sh, g.sw = s.sw, g.ph = s.ph, g.pw = s.pw, g.dh = s.dh, g.dw = s.dw, g.groups = s.groups;
+  g.Ho = (s.H + 2 * s.ph - s.dh * (s.kh - 1) - 1) / s.sh + 1;
+  g.Wo = (s.W + 2 * s.pw - s.dw * (s.kw - 1) - 1) / s.sw + 1;
+  return g;
+}
+
+std::string describe(const Conv2dGeom& g) {
+  // (snprintf, not operator+ chains: g++ 12 reports a false -Wrestrict on those)
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "N%lld C%lld %lldx%lld K%lld k%lldx%lld s%lld,%lld p%lld,%lld d%lld,%lld g%lld",
+                (long long)g.N, (long long)g.C, (long long)g.H, (long long)g.W, (long long)g.K,
+                (long long)g.kh, (long long)g.kw, (long long)g.sh, (long long)g.sw, (long long)g.ph,
+                (long long)g.pw, (long long)g.dh, (long long)g.dw, (long long)g.groups);
+  return buf;
+}
+
+// The three maps in double, straight from the definition; mag gets Σ|terms| per output (the
+// scale of the float rounding error).
+struct Naive {
+  std::vector<double> y, gx, gw, ymag, gxmag, gwmag;
+};
+
+Naive naive(const Conv2dGeom& g, const std::vector<float>& x, const std::vector<float>& w,
+            const std::vector<float>& b, const std::vector<float>& gy) {
+  Naive r;
+  r.y.assign(size_t(g.N * g.K * g.hw_out()), 0), r.ymag = r.y;
+  r.gx.assign(x.size(), 0), r.gxmag = r.gx;
+  r.gw.assign(w.size(), 0), r.gwmag = r.gw;
+  const int64_t cg = g.cg(), kg = g.kg();
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t k = 0; k < g.K; ++k)
+      for (int64_t oh = 0; oh < g.Ho; ++oh)
+        for (int64_t ow = 0; ow < g.Wo; ++ow) {
+          const size_t yi = size_t(((n * g.K + k) * g.Ho + oh) * g.Wo + ow);
+          r.y[yi] = b[size_t(k)], r.ymag[yi] = std::fabs(b[size_t(k)]);
+          for (int64_t c = 0; c < cg; ++c)
+            for (int64_t i = 0; i < g.kh; ++i)
+              for (int64_t j = 0; j < g.kw; ++j) {
+                const int64_t ih = oh * g.sh - g.ph + i * g.dh, iw = ow * g.sw - g.pw + j * g.dw;
+                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                const size_t xi = size_t(((n * g.C + k / kg * cg + c) * g.H + ih) * g.W + iw);
+                const size_t wi = size_t(((k * cg + c) * g.kh + i) * g.kw + j);
+                const double wx = double(w[wi]) * x[xi], wg = double(w[wi]) * gy[yi],
+                             xg = double(x[xi]) * gy[yi];
+                r.y[yi] += wx;
+                r.ymag[yi] += std::fabs(wx);
+                r.gx[xi] += wg;
+                r.gxmag[xi] += std::fabs(wg);
+                r.gw[wi] += xg;
+                r.gwmag[wi] += std::fabs(xg);
+              }
+        }
+  return r;
+}
+
+// Largest |got − want| / (1e-5·(mag + 1e-3)) (≤ 1 passes); a NaN anywhere fails.
+double worst(const std::vector<float>& got, const std::vector<double>& want,
+             const std::vector<double>& mag) {
+  double w = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (!std::isfinite(got[i])) return 1e30;
+    w = std::max(w, std::fabs(double(got[i]) - want[i]) / (1e-5 * (mag[i] + 1e-3)));
+  }
+  return w;
+}
+
+enum class Path { dispatch, im2col };
+
+// Runs the three primitives on one path and checks them against the naive double results.
+void check(const Shape2& s, Path path, std::mt19937& gen) {
+  const Conv2dGeom g = geom(s);
+  std::normal_distribution<float> dist;
+  std::vector<float> x(size_t(g.N * g.C * g.hw_in())), w(size_t(g.K * g.ckk())), b(size_t(g.K)),
+      gy(size_t(g.N * g.K * g.hw_out()));
+  for (auto* v : {&x, &w, &b, &gy})
+    for (auto& e : *v) e = dist(gen);
+  const Naive want = naive(g, x, w, b, gy);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> y(gy.size(), nan), gx(x.size(), nan), gw(w.size(), nan);
+  if (path == Path::dispatch) {
+    kernels::conv2d_forward(cpu{}, g, x.data(), w.data(), b.data(), y.data());
+    kernels::conv2d_input_grad(cpu{}, g, gy.data(), w.data(), gx.data());
+    kernels::conv2d_weight_grad(cpu{}, g, x.data(), gy.data(), gw.data());
+  } else {
+    kernels::conv2d_forward_im2col(cpu{}, g, x.data(), w.data(), b.data(), y.data());
+    kernels::conv2d_input_grad_im2col(cpu{}, g, gy.data(), w.data(), gx.data());
+    kernels::conv2d_weight_grad_im2col(cpu{}, g, x.data(), gy.data(), gw.data());
+  }
+  INFO(describe(g), (path == Path::dispatch ? " (dispatch)" : " (im2col)"), " threads ",
+       num_threads());
+  CHECK(worst(y, want.y, want.ymag) <= 1);
+  CHECK(worst(gx, want.gx, want.gxmag) <= 1);
+  CHECK(worst(gw, want.gw, want.gwmag) <= 1);
+}
+
+// Shapes chosen to land on each path (checked below, so a change of dispatch rule cannot
+// quietly leave a path untested): {N, C, H, W, K, kh, kw, sh, sw, ph, pw, dh, dw, groups}.
+const std::vector<Shape2> kShapes = {
+    {1, 5, 19, 61, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // 0 odd sizes, direct tiles (Wo 61: 2 tiles)
+    {2, 6, 17, 64, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // 1 N = 2, M 20: two 10-row panels
+    {1, 3, 23, 75, 16, 7, 7, 1, 1, 3, 3, 1, 1, 1},  // 2 7×7, padding 3, ragged last tile
+    {1, 4, 21, 40, 6, 5, 3, 1, 1, 0, 2, 2, 3, 1},   // 3 dilation 2×3, kh ≠ kw: packed columns
+    {2, 6, 33, 35, 8, 3, 3, 2, 2, 1, 1, 1, 1,
+     1},  // 4 stride 2: packed columns; weight grad on im2col
+    {1, 8, 40, 36, 12, 3, 3, 1, 1, 1, 1, 1, 1, 2},   // 5 groups 2, packed columns
+    {1, 6, 18, 50, 9, 3, 3, 1, 1, 1, 1, 1, 1, 3},    // 6 groups 3 (3 outputs each), direct
+    {1, 4, 30, 30, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1},    // 7 1×1 with padding: negative dgrad padding
+    {1, 8, 16, 32, 16, 1, 1, 1, 1, 0, 0, 1, 1, 1},   // 8 pointwise: stays on the GEMM
+    {1, 3, 40, 21, 2, 4, 4, 1, 2, 1, 1, 1, 1, 1},    // 9 column stride 2 only (permutes), 4×4
+    {1, 5, 26, 30, 4, 3, 3, 1, 1, 5, 5, 1, 1, 1},    // 10 padding > d·(k−1)
+    {1, 61, 14, 36, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // 11 CKK 549: two K slices, M 70, packed
+    {1, 70, 12, 64, 30, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // 12 CKK 630: two K slices, direct
+    {1, 5, 20, 75, 6, 4, 4, 2, 2, 1, 1, 1, 1, 1},    // 13 stride 2, 4×4: packed columns (permutes)
+    {2, 3, 31, 70, 5, 3, 3, 2, 2, 0, 0, 1, 1, 1},    // 14 stride 2 unpadded, N = 2
+    {1, 4, 30, 80, 7, 3, 3, 2, 2, 2, 3, 2, 2, 1},    // 15 stride 2 with dilation 2, odd padding
+    {2, 7, 30, 20, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 16 Wo 20: packed weight grad across images
+    {1, 3, 24, 100, 4, 3, 3, 1, 3, 1, 1, 1, 1, 1},   // 17 column stride 3: packed columns (gathers)
+};
+
+}  // namespace
+
+TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for") {
+#if defined(__AVX512F__)
+  using namespace kernels::conv_implicit;
+  auto G = [](int i) { return geom(kShapes[size_t(i)]); };
+  for (int i : {0, 1, 2, 6, 7, 12}) CHECK(use_direct(G(i)));
+  for (int i : {3, 4, 5, 9, 10, 11, 13, 14, 15, 16, 17}) CHECK(!use_direct(G(i)));
+  for (int i = 0; i < int(kShapes.size()); ++i) CHECK(usable(G(i)) == (i != 8));
+  for (int i : {0, 1, 3, 7, 12}) CHECK(use_direct_weight_grad(G(i)));
+  for (int i : {4, 9, 13, 14, 15, 17}) CHECK(!usable_weight_grad(G(i)));
+  CHECK(usable_weight_grad(G(16)));
+  CHECK(!use_direct_weight_grad(G(16)));
+  for (int i : {0, 2, 3, 7, 10}) CHECK(usable_input_grad(G(i)));
+  for (int i : {4, 9}) CHECK(!usable_input_grad(G(i)));
+  CHECK(G(7).ph > G(7).dh * (G(7).kh - 1));
+  CHECK(G(11).ckk() > KC);
+  CHECK(G(12).ckk() > KC);
+#endif
+}
+
+TEST_CASE("conv paths: forward, input and weight gradients against a naive double conv") {
+  const int before = num_threads();
+  std::mt19937 gen(7);
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    for (const auto& s : kShapes) {
+      check(s, Path::dispatch, gen);
+      check(s, Path::im2col, gen);
+    }
+  }
+  set_num_threads(before);
+}
+
+TEST_CASE("conv paths: the implicit kernels are repeatable for a thread count") {
+  const Conv2dGeom g = geom({2, 6, 17, 64, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1});
+  std::mt19937 gen(3);
+  std::normal_distribution<float> dist;
+  std::vector<float> x(size_t(g.N * g.C * g.hw_in())), w(size_t(g.K * g.ckk())),
+      gy(size_t(g.N * g.K * g.hw_out()));
+  for (auto* v : {&x, &w, &gy})
+    for (auto& e : *v) e = dist(gen);
+  auto run = [&] {
+    std::vector<float> y(gy.size()), gx(x.size()), gw(w.size());
+    kernels::conv2d_forward(cpu{}, g, x.data(), w.data(), static_cast<const float*>(nullptr),
+                            y.data());
+    kernels::conv2d_input_grad(cpu{}, g, gy.data(), w.data(), gx.data());
+    kernels::conv2d_weight_grad(cpu{}, g, x.data(), gy.data(), gw.data());
+    y.insert(y.end(), gx.begin(), gx.end());
+    y.insert(y.end(), gw.begin(), gw.end());
+    return y;
+  };
+  const int before = num_threads();
+  set_num_threads(2);
+  const auto a = run(), b = run();
+  set_num_threads(before);
+  CHECK(a == b);
+}
