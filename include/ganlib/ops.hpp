@@ -10,6 +10,7 @@
 #include "ops/elementwise.hpp"
 #include "ops/factory.hpp"
 #include "ops/grid_sample.hpp"
+#include "ops/half.hpp"
 #include "ops/instance.hpp"
 #include "ops/join.hpp"
 #include "ops/linear.hpp"

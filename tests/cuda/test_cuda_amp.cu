@@ -2,7 +2,9 @@
 // (which rounds operands and outputs to the same half format and accumulates in fp32), so the
 // two differ by summation order only: at most about one half-precision unit (fp16 2e-3, bf16
 // 1.6e-2 relative, stated per check). Also: GradScaler skips an fp16 overflow on the device as on
-// the CPU, and a small conv net trains under fp16 + loss scaling and under bf16.
+// the CPU, and a small conv net trains under fp16 + loss scaling and under bf16. Half-precision
+// tensors (ops/half.hpp): conversions equal the CPU's bit for bit, their conv / matmul / linear
+// are within the same tolerances.
 // Without a GPU it prints "SKIPPED: no CUDA device" and exits 0.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
@@ -14,6 +16,7 @@
 
 #include <ganlib/amp.hpp>
 #include <ganlib/nn.hpp>
+#include <ganlib/ops.hpp>
 #include <ganlib/optim.hpp>
 
 #include "../support/amp_small_net.hpp"
@@ -123,6 +126,42 @@ TEST_CASE("a small conv net trains on cuda under fp16 with loss scaling and unde
     CHECK(std::isfinite(last));
     CHECK(last < first / 4);
   }
+}
+
+TEST_CASE("half tensors on cuda: conversions bit for bit, conv / transposed conv / matmul / linear near the cpu") {
+  auto check = [](auto tag) {
+    using H = decltype(tag);
+    const Precision p = precision_of<H>();
+    INFO(to_string(p));
+    Generator gen(21);
+    TC x = randn<float, cpu>({2, 6, 11, 9}, gen, 0.0, 300.0);
+    const auto xh = to_half<H>(x);
+    const auto xhg = to_half<H>(gpu(x));
+    std::vector<uint16_t> bc, bg;
+    for (H v : xh.to_vector()) bc.push_back(v.bits);
+    for (H v : to<cpu>(xhg).to_vector()) bg.push_back(v.bits);
+    CHECK(bc == bg);
+    CHECK(to_float(xhg).to_vector() == to_float(xh).to_vector());
+
+    x = randn<float, cpu>({2, 6, 11, 9}, gen);
+    const TC w = randn<float, cpu>({8, 3, 3, 3}, gen), b = randn<float, cpu>({8}, gen);
+    const auto xc = to_half<H>(x), wc = to_half<H>(w), bcv = to_half<H>(b);
+    const auto xd = to<cuda>(xc), wd = to<cuda>(wc), bd = to<cuda>(bcv);
+    CHECK(close("conv2d", to_float(conv2d(xd, wd, bd, 2, 1, 1, 2)).to_vector(),
+                to_float(conv2d(xc, wc, bcv, 2, 1, 1, 2)).to_vector(), tolerance(p)) == "");
+    const auto wt = to_half<H>(randn<float, cpu>({6, 4, 4, 4}, gen));
+    CHECK(close("conv_transpose2d", to_float(conv_transpose2d(xd, to<cuda>(wt), {}, 2, 1, 1)).to_vector(),
+                to_float(conv_transpose2d(xc, wt, {}, 2, 1, 1)).to_vector(), tolerance(p)) == "");
+    const auto a = to_half<H>(randn<float, cpu>({3, 5, 33}, gen)), m = to_half<H>(randn<float, cpu>({3, 33, 7}, gen));
+    CHECK(close("matmul", to_float(matmul(to<cuda>(a), to<cuda>(m))).to_vector(), to_float(matmul(a, m)).to_vector(),
+                tolerance(p)) == "");
+    const auto l = to_half<H>(randn<float, cpu>({5, 33}, gen)), lw = to_half<H>(randn<float, cpu>({10, 33}, gen));
+    const auto lb = to_half<H>(randn<float, cpu>({10}, gen));
+    CHECK(close("linear", to_float(linear(to<cuda>(l), to<cuda>(lw), to<cuda>(lb))).to_vector(),
+                to_float(linear(l, lw, lb)).to_vector(), tolerance(p)) == "");
+  };
+  check(fp16{});
+  check(bf16{});
 }
 
 #include "gpu_main.hpp"

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include <ganlib/amp.hpp>
@@ -72,6 +73,64 @@ TEST_CASE("autocast conv2d: half operands and output, fp32 bias, backward in the
     CHECK(max_abs_diff(w.grad(), rounded(conv2d_weight_grad(xr, rr, g), p)) == 0.0f);
     CHECK(max_abs_diff(b.grad(), sum(r, {0, 2, 3})) == 0.0f);  // the bias gradient stays fp32
   }
+}
+
+TEST_CASE("autocast keeps a convolution's input for backward as half values: the fp32 activation is freed") {
+  Generator gen(4);
+  TF x = randn_f({1, 16, 62, 62}, gen, true), w = randn_f({16, 16, 3, 3}, gen, true);
+  // Bytes the graph of conv2d(reflect-pad(x)) holds after the forward; the padded activation
+  // (16·64·64 floats: a power of two, which the allocator does not round) is kept whole in
+  // fp32, as half values under autocast.
+  auto held_after_forward = [&](Precision p) {
+    const size_t before = cpu::memory_allocated();
+    TF y;
+    {
+      amp::Autocast on(p);
+      y = conv2d(pad2d(x, {1, 1, 1, 1}, PadMode::reflect), w);
+    }
+    const size_t held = cpu::memory_allocated() - before;
+    x.set_grad(TF()), w.set_grad(TF());
+    sum(y).backward();
+    CHECK(x.grad().defined());
+    return held;
+  };
+  const size_t fp32 = held_after_forward(Precision::fp32), bf16 = held_after_forward(Precision::bf16);
+  const size_t fp16 = held_after_forward(Precision::fp16);
+  CHECK(fp32 - bf16 == 16 * 64 * 64 * 2);  // 4 bytes per value → 2
+  CHECK(fp16 == bf16);
+}
+
+TEST_CASE("autocast: an R1 penalty trains; a second derivative through the half-saved input is an error") {
+  Generator gen(8);
+  TF x = randn_f({1, 2, 6, 6}, gen, true), w = randn_f({3, 2, 3, 3}, gen, true);
+  auto r1_weight_grad = [&](Precision p) {
+    TF y;
+    {
+      amp::Autocast on(p);
+      y = conv2d(tanh(x), w, TF(), 1, 1);
+    }
+    const TF gx = grad(sum(mul(y, y)), {x}, TF(), /*create_graph=*/true)[0];
+    w.set_grad(TF());
+    sum(mul(gx, gx)).backward();
+    return w.grad();
+  };
+  const TF g32 = r1_weight_grad(Precision::fp32), g16 = r1_weight_grad(Precision::bf16);
+  CHECK(max_abs_diff(g16, g32) > 0.0f);
+  CHECK(max_abs_diff(g16, g32) < 0.05f * max_abs_diff(g32, zeros_like(g32)));
+
+  TF y;
+  {
+    amp::Autocast on(Precision::bf16);
+    y = conv2d(x, w, TF(), 1, 1);
+  }
+  const TF gw = grad(sum(y), {w}, TF(), /*create_graph=*/true)[0];
+  std::string msg = "no error";
+  try {
+    sum(mul(gw, gw)).backward();
+  } catch (const Error& e) {
+    msg = e.what();
+  }
+  CHECK(msg.find("kept in half precision") != std::string::npos);
 }
 
 TEST_CASE("autocast conv_transpose2d runs in half precision too") {

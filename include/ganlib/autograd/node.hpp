@@ -15,6 +15,9 @@ namespace ganlib {
 
 template <class T, class B>
 struct Node {
+  static_assert(is_compute_type_v<T>, "autograd records ops on float or double tensors only; an "
+                "fp16/bf16 tensor is storage: convert it with to_float() (ops/half.hpp) to compute, "
+                "or call the half ops there (conv2d, conv_transpose2d, matmul, linear)");
   using TensorT = Tensor<T, B>;
   using BackwardFn = std::function<std::vector<TensorT>(const TensorT& grad_output)>;
 
@@ -38,15 +41,19 @@ struct Node {
 };
 
 // Wires `out` into the graph if grad mode is on and any input requires grad.
-// `saved` lists the tensors `fn` reads, for the version check.
+// `saved` lists the tensors `fn` reads, for the version check. The node's edges to non-leaf
+// inputs keep no values: what backward needs, fn captures.
 template <class T, class B>
 Tensor<T, B> record(Tensor<T, B> out, const char* name, std::vector<Tensor<T, B>> inputs,
                     typename Node<T, B>::BackwardFn fn, std::vector<Tensor<T, B>> saved = {}) {
   if (!GradMode::enabled()) return out;
   bool any = false;
   for (auto& in : inputs) {
-    if (in.defined() && in.requires_grad()) any = true;
-    else in = Tensor<T, B>();
+    if (!in.defined() || !in.requires_grad()) in = Tensor<T, B>();
+    else {
+      any = true;
+      if (in.grad_fn()) in = Tensor<T, B>::graph_edge(in);  // leaves stay whole: .grad goes there
+    }
   }
   if (!any) return out;
   auto node = std::make_shared<Node<T, B>>();

@@ -107,10 +107,21 @@ concept BackendMixedPrecision = requires(Precision pr, const Conv2dGeom& g, cons
                     int64_t(1), 0.0f, y, int64_t(1));
 };
 
+// Half-precision tensors' kernels (ops/half.hpp), shown for fp16 (bf16 has the same).
+template <class B>
+concept BackendHalf = requires(const Conv2dGeom& g, const float* f, float* fo, const fp16* h, fp16* ho, int64_t n) {
+  kernels::convert(B{}, f, ho, n);
+  kernels::convert(B{}, h, fo, n);
+  kernels::add_channel_bias(B{}, ho, h, n, n, n);
+  kernels::conv2d_forward(B{}, g, h, h, ho);
+  kernels::conv2d_input_grad(B{}, g, h, h, ho);
+  kernels::gemm(B{}, false, false, n, n, n, h, n, h, n, ho, n);
+};
+
 template <class B>
 concept Backend = BackendMemory<B> && BackendElementwise<B> && BackendReduce<B> && BackendGemm<B> &&
                   BackendConv<B> && BackendPoolResize<B> && BackendNorm<B> && BackendInstance<B> &&
-                  BackendResample<B> && BackendUpdate<B> && BackendMixedPrecision<B>;
+                  BackendResample<B> && BackendUpdate<B> && BackendMixedPrecision<B> && BackendHalf<B>;
 
 template <class B>
 consteval bool require_backend() {
@@ -138,6 +149,9 @@ consteval bool require_backend() {
   static_assert(BackendMixedPrecision<B>, "this backend lacks autocast's kernels: kernels::"
                 "conv2d_forward_amp, conv2d_input_grad_amp, conv2d_weight_grad_amp or gemm_amp taking "
                 "it and a Precision (see backend/cpu/amp.hpp)");
+  static_assert(BackendHalf<B>, "this backend lacks a half-precision tensor kernel: kernels::convert "
+                "(float <-> fp16/bf16), add_channel_bias, conv2d_forward, conv2d_input_grad or gemm on "
+                "fp16/bf16 pointers (see backend/cpu/half.hpp)");
   return true;
 }
 

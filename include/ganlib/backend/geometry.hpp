@@ -79,4 +79,8 @@ struct CorrelationGeom {
   int64_t centre(int64_t o) const { return o * stride1 + max_disp + kr(); }
 };
 
+// Elements a row-major matrix of `rows` rows of `cols` with leading dimension ld spans (what a
+// GEMM operand occupies, for copying it).
+inline int64_t gemm_span(int64_t rows, int64_t cols, int64_t ld) { return rows == 0 ? 0 : (rows - 1) * ld + cols; }
+
 }  // namespace ganlib

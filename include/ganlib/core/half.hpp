@@ -2,11 +2,15 @@
 // Contract: fp16 is IEEE binary16, bf16 the top 16 bits of a float; float → half rounds to
 // nearest, ties to even; fp16 overflows to ±inf past 65504 (the point of loss scaling), NaN
 // stays NaN. The CPU backend's autocast (backend/cpu/amp.hpp) rounds through these functions;
-// the CUDA backend converts with cuda_fp16/cuda_bf16, which round the same way.
+// the CUDA backend converts with cuda_fp16/cuda_bf16, which round the same way. fp16 and bf16
+// (the structs at the bottom) are the element types of half-precision tensors, Tensor<fp16, B>
+// (ops/half.hpp): 16 bits laid out as CUDA's __half / __nv_bfloat16, converted explicitly.
 #pragma once
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <ostream>
+#include <type_traits>
 
 namespace ganlib {
 
@@ -66,4 +70,38 @@ inline float round_to(Precision p, float f) {
 }
 
 }  // namespace half
+
+// The storage types of half-precision tensors. Conversions are explicit, so no arithmetic is
+// silently done on them: ops convert to float, compute, and round back (ops/half.hpp).
+struct fp16 {
+  uint16_t bits = 0;
+  fp16() = default;
+  explicit fp16(float f) : bits(half::fp16_bits(f)) {}
+  explicit operator float() const { return half::from_fp16_bits(bits); }
+  static fp16 from_bits(uint16_t b) { fp16 h; h.bits = b; return h; }
+  friend bool operator==(fp16 a, fp16 b) { return a.bits == b.bits; }
+};
+struct bf16 {
+  uint16_t bits = 0;
+  bf16() = default;
+  explicit bf16(float f) : bits(half::bf16_bits(f)) {}
+  explicit operator float() const { return half::from_bf16_bits(bits); }
+  static bf16 from_bits(uint16_t b) { bf16 h; h.bits = b; return h; }
+  friend bool operator==(bf16 a, bf16 b) { return a.bits == b.bits; }
+};
+static_assert(sizeof(fp16) == 2 && sizeof(bf16) == 2, "fp16/bf16 must be 16 bits, as __half");
+
+inline std::ostream& operator<<(std::ostream& os, fp16 h) { return os << float(h); }
+inline std::ostream& operator<<(std::ostream& os, bf16 h) { return os << float(h); }
+
+template <class T>
+inline constexpr bool is_half_v = std::is_same_v<T, fp16> || std::is_same_v<T, bf16>;
+
+// The Precision a half storage type holds.
+template <class H>
+constexpr Precision precision_of() {
+  static_assert(is_half_v<H>, "precision_of<H>: H must be fp16 or bf16");
+  return std::is_same_v<H, fp16> ? Precision::fp16 : Precision::bf16;
+}
+
 }  // namespace ganlib

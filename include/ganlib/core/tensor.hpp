@@ -12,6 +12,7 @@
 
 #include "../config.hpp"
 #include "error.hpp"
+#include "half.hpp"
 #include "shape.hpp"
 #include "storage.hpp"
 #include "view.hpp"
@@ -21,8 +22,12 @@ namespace ganlib {
 template <class T, class B>
 struct Node;  // autograd/node.hpp
 
+// Types ops compute in (and autograd records): float and double.
 template <class T>
-inline constexpr bool is_element_type_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
+inline constexpr bool is_compute_type_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
+// Types a tensor can hold: those, plus the half-precision storage types fp16 and bf16.
+template <class T>
+inline constexpr bool is_element_type_v = is_compute_type_v<T> || is_half_v<T>;
 
 template <class T, class B>
 struct TensorImpl {
@@ -38,8 +43,8 @@ struct TensorImpl {
 template <class T, class B = default_backend>
 class Tensor {
   static_assert(is_element_type_v<T>,
-                "Tensor<T, B>: T must be float or double (half-precision storage comes with the "
-                "CUDA backend's mixed precision)");
+                "Tensor<T, B>: T must be float or double, or fp16 / bf16 for half-precision "
+                "storage (ops/half.hpp)");
 
  public:
   using value_type = T;
@@ -71,6 +76,19 @@ class Tensor {
     return Tensor(std::move(impl));
   }
 
+  // The handle a graph edge keeps of a non-leaf input: shape, strides and grad_fn, but not its
+  // storage, so an activation lives only as long as some backward saved it (as in PyTorch).
+  // Only the autograd engine reads these; data() on one is an error.
+  static Tensor graph_edge(const Tensor& t) {
+    auto impl = std::make_shared<TensorImpl<T, B>>();
+    impl->shape = t.shape();
+    impl->strides = t.strides();
+    impl->offset = t.offset();
+    impl->requires_grad = t.requires_grad();
+    impl->grad_fn = t.grad_fn();
+    return Tensor(std::move(impl));
+  }
+
   bool defined() const { return bool(impl_); }
   const Shape& shape() const { return impl().shape; }
   const Strides& strides() const { return impl().strides; }
@@ -87,11 +105,29 @@ class Tensor {
   }
 
   // Raw element access (the pointer is on the tensor's backend).
-  T* data() const { return impl().storage->data + impl().offset; }
-  View<T> view() const { return {data(), shape(), strides()}; }
-  View<const T> cview() const { return {data(), shape(), strides()}; }
+  T* data() const {
+    GANLIB_CHECK(impl().storage, "data(): this handle is an autograd graph edge, which does not keep "
+                 "the tensor's values");
+    return impl().storage->data + impl().offset;
+  }
+  // Strided views are what the elementwise, reduction and view ops compute on: float or double.
+  static constexpr bool computes = is_compute_type_v<T>;
+  View<T> view() const {
+    static_assert(computes, "this op computes on float or double tensors; an fp16/bf16 tensor is "
+                  "storage: convert it with to_float() (ops/half.hpp), or use the half ops there "
+                  "(conv2d, conv_transpose2d, matmul, linear)");
+    return {data(), shape(), strides()};
+  }
+  View<const T> cview() const {
+    static_assert(computes, "this op computes on float or double tensors; an fp16/bf16 tensor is "
+                  "storage: convert it with to_float() (ops/half.hpp), or use the half ops there "
+                  "(conv2d, conv_transpose2d, matmul, linear)");
+    return {data(), shape(), strides()};
+  }
   // Same, but with `to` as the shape: size-1 or missing leading dims get stride 0.
   View<const T> broadcast_view(const Shape& to) const {
+    static_assert(computes, "this op computes on float or double tensors; convert fp16/bf16 "
+                  "tensors with to_float() (ops/half.hpp)");
     View<const T> v{data(), to, Strides(to.size(), 0)};
     const size_t lead = to.size() - shape().size();
     for (size_t i = 0; i < shape().size(); ++i)
@@ -102,9 +138,14 @@ class Tensor {
   // Autograd state.
   bool requires_grad() const { return impl().requires_grad; }
   Tensor& requires_grad_(bool on = true) {
-    GANLIB_CHECK(!on || !impl().grad_fn, "requires_grad_: only a leaf tensor (one not made by an "
-                 "op) can be marked; call detach() first");
-    impl().requires_grad = on;
+    if constexpr (is_half_v<T>) {
+      GANLIB_CHECK(!on, "requires_grad_: a half-precision tensor holds values without gradients; "
+                   "train in float under amp::Autocast (half operands inside conv and matmul)");
+    } else {
+      GANLIB_CHECK(!on || !impl().grad_fn, "requires_grad_: only a leaf tensor (one not made by an "
+                   "op) can be marked; call detach() first");
+      impl().requires_grad = on;
+    }
     return *this;
   }
   bool is_leaf() const { return !impl().grad_fn; }

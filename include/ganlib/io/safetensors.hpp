@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "../core/error.hpp"
+#include "../core/half.hpp"
 #include "../core/shape.hpp"
 #include "../core/tensor.hpp"
 #include "../ops/factory.hpp"
@@ -67,47 +68,6 @@ struct File {
   std::map<std::string, std::string> metadata;
 };
 
-namespace detail {
-inline float half_to_float(uint16_t h) {
-  const uint32_t sign = uint32_t(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  float f;
-  if (exp == 0) {
-    f = std::ldexp(float(man), -24);
-  } else if (exp == 31) {
-    f = man ? NAN : INFINITY;
-  } else {
-    f = std::ldexp(float(man | 0x400), int(exp) - 25);
-  }
-  uint32_t bits;
-  std::memcpy(&bits, &f, 4);
-  bits |= sign;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-inline uint16_t float_to_half(float f) {  // round to nearest even
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000;
-  const int exp = int((x >> 23) & 0xff) - 127 + 15;
-  uint32_t man = x & 0x7fffff;
-  if (((x >> 23) & 0xff) == 0xff) return uint16_t(sign | 0x7c00 | (man ? 0x200 : 0));
-  if (exp >= 31) return uint16_t(sign | 0x7c00);
-  if (exp <= 0) {
-    if (exp < -10) return uint16_t(sign);
-    man |= 0x800000;
-    const int shift = 14 - exp;
-    uint32_t h = man >> shift;
-    const uint32_t rem = man & ((1u << shift) - 1), half = 1u << (shift - 1);
-    if (rem > half || (rem == half && (h & 1))) ++h;
-    return uint16_t(sign | h);
-  }
-  uint32_t h = (uint32_t(exp) << 10) | (man >> 13);
-  const uint32_t rem = man & 0x1fff;
-  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) ++h;
-  return uint16_t(sign | h);
-}
-}  // namespace detail
-
 inline std::vector<double> Entry::to_double() const {
   const size_t n = bytes.size() / dtype_size(dtype);
   std::vector<double> v(n);
@@ -119,11 +79,8 @@ inline std::vector<double> Entry::to_double() const {
       case DType::I64: { int64_t x; std::memcpy(&x, p + 8 * i, 8); v[i] = double(x); break; }
       case DType::I32: { int32_t x; std::memcpy(&x, p + 4 * i, 4); v[i] = x; break; }
       case DType::U8: v[i] = p[i]; break;
-      case DType::F16: { uint16_t x; std::memcpy(&x, p + 2 * i, 2); v[i] = detail::half_to_float(x); break; }
-      case DType::BF16: {
-        uint16_t x; std::memcpy(&x, p + 2 * i, 2);
-        const uint32_t bits = uint32_t(x) << 16; float f; std::memcpy(&f, &bits, 4); v[i] = f; break;
-      }
+      case DType::F16: { uint16_t x; std::memcpy(&x, p + 2 * i, 2); v[i] = half::from_fp16_bits(x); break; }
+      case DType::BF16: { uint16_t x; std::memcpy(&x, p + 2 * i, 2); v[i] = half::from_bf16_bits(x); break; }
     }
   }
   return v;
@@ -246,12 +203,8 @@ inline Entry make_entry(const std::vector<double>& values, const Shape& shape, D
       case DType::I64: { int64_t x = int64_t(v); std::memcpy(p + 8 * i, &x, 8); break; }
       case DType::I32: { int32_t x = int32_t(v); std::memcpy(p + 4 * i, &x, 4); break; }
       case DType::U8: p[i] = uint8_t(v); break;
-      case DType::F16: { uint16_t h = detail::float_to_half(float(v)); std::memcpy(p + 2 * i, &h, 2); break; }
-      case DType::BF16: {
-        float f = float(v); uint32_t bits; std::memcpy(&bits, &f, 4);
-        bits += 0x7fff + ((bits >> 16) & 1);  // round to nearest even
-        const uint16_t b = uint16_t(bits >> 16); std::memcpy(p + 2 * i, &b, 2); break;
-      }
+      case DType::F16: { const uint16_t h = half::fp16_bits(float(v)); std::memcpy(p + 2 * i, &h, 2); break; }
+      case DType::BF16: { const uint16_t b = half::bf16_bits(float(v)); std::memcpy(p + 2 * i, &b, 2); break; }
     }
   }
   return e;
@@ -271,7 +224,10 @@ inline void save(const std::string& path, const File& file) {
 // The dtype a Tensor<T> is stored as by default.
 template <class T>
 constexpr DType dtype_of() {
-  return std::is_same_v<T, double> ? DType::F64 : DType::F32;
+  if constexpr (std::is_same_v<T, double>) return DType::F64;
+  else if constexpr (std::is_same_v<T, fp16>) return DType::F16;
+  else if constexpr (std::is_same_v<T, bf16>) return DType::BF16;
+  else return DType::F32;
 }
 
 // An Entry's values as a contiguous Tensor<T, B> of its shape (no grad). A matching dtype is
@@ -301,7 +257,12 @@ Entry entry_from(const Tensor<T, B>& t, DType dtype = dtype_of<T>()) {
     if (!v.empty()) std::memcpy(e.bytes.data(), v.data(), e.bytes.size());
     return e;
   }
-  return make_entry(std::vector<double>(v.begin(), v.end()), t.shape(), dtype);
+  std::vector<double> values(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    if constexpr (is_half_v<T>) values[i] = float(v[i]);
+    else values[i] = double(v[i]);
+  }
+  return make_entry(values, t.shape(), dtype);
 }
 
 }  // namespace ganlib::safetensors

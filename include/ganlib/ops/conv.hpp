@@ -2,7 +2,8 @@
 // Contract: the three linear maps conv2d, conv2d_input_grad (= conv_transpose2d) and
 // conv2d_weight_grad are each a recorded op whose backward is built from the other two, so the
 // family is closed under differentiation: gradient penalties (R1) through conv nets work.
-// Under autocast each runs in autocast's precision and its backward in the same one.
+// Under autocast each runs in autocast's precision and its backward in the same one; conv2d and
+// conv_transpose2d then keep their input for the weight gradient as half values only.
 #pragma once
 #include "autocast_policy.hpp"
 #include "reduce.hpp"
@@ -47,12 +48,15 @@ Tensor<T, B> conv2d(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T
   }
   const bool gx = x.requires_grad(), gw = w.requires_grad();
   const bool gb = bias.defined() && bias.requires_grad();
-  return record(y, "conv2d", {x, w, bias}, [x, w, g, gx, gw, gb, prec](const Tensor<T, B>& gy) {
+  if (!GradMode::enabled() || !(gx || gw || gb)) return y;
+  // Only the weight gradient reads x (in half precision under autocast).
+  const auto xs = gw ? detail::SavedOperand<T, B>(x, prec) : detail::SavedOperand<T, B>();
+  return record(y, "conv2d", {x, w, bias}, [xs, w, g, gx, gw, gb, prec](const Tensor<T, B>& gy) {
     const amp::Autocast same(prec);
     return Grads<T, B>{gx ? conv2d_input_grad(gy, w, g) : Tensor<T, B>(),
-                       gw ? conv2d_weight_grad(x, gy, g) : Tensor<T, B>(),
+                       gw ? conv2d_weight_grad(xs.get(), gy, g) : Tensor<T, B>(),
                        gb ? sum(gy, {0, 2, 3}) : Tensor<T, B>()};
-  }, {x, w});
+  }, {xs.versioned(), w});
 }
 
 // gx = conv2dᵀ(gy) for weight w: the gradient of conv2d w.r.t. its input, and the transposed
@@ -106,13 +110,12 @@ void check_conv_common(const char* op, const Tensor<T, B>& x, const Tensor<T, B>
   GANLIB_CHECK(w.size(2) > 0 && w.size(3) > 0, op, ": weight ", to_string(w.shape()),
                " has an empty kernel");
 }
-}  // namespace detail
 
-// y = conv2d(x [N, C, H, W], w [K, C/groups, kh, kw], bias [K]) as F.conv2d.
+// conv2d's geometry from its operands' shapes, each mismatch an error naming the shapes.
 template <class T, class B>
-Tensor<T, B> conv2d(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias = {},
-                    Int2 stride = 1, Int2 padding = 0, Int2 dilation = 1, int64_t groups = 1) {
-  detail::check_conv_common("conv2d", x, w, stride, padding, dilation, groups);
+Conv2dGeom conv2d_geom(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias,
+                       Int2 stride, Int2 padding, Int2 dilation, int64_t groups) {
+  check_conv_common("conv2d", x, w, stride, padding, dilation, groups);
   Conv2dGeom g;
   g.N = x.size(0), g.C = x.size(1), g.H = x.size(2), g.W = x.size(3);
   g.K = w.size(0), g.kh = w.size(2), g.kw = w.size(3);
@@ -135,17 +138,24 @@ Tensor<T, B> conv2d(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T
                to_string(padding), ")");
   g.Ho = (g.H + 2 * g.ph - ekh) / g.sh + 1;
   g.Wo = (g.W + 2 * g.pw - ekw) / g.sw + 1;
-  return conv2d(x, w, bias, g);
+  return g;
+}
+}  // namespace detail
+
+// y = conv2d(x [N, C, H, W], w [K, C/groups, kh, kw], bias [K]) as F.conv2d.
+template <class T, class B>
+Tensor<T, B> conv2d(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias = {},
+                    Int2 stride = 1, Int2 padding = 0, Int2 dilation = 1, int64_t groups = 1) {
+  return conv2d(x, w, bias, detail::conv2d_geom(x, w, bias, stride, padding, dilation, groups));
 }
 
-// y = conv_transpose2d(x [N, Cin, H, W], w [Cin, Cout/groups, kh, kw], bias [Cout]) as
-// F.conv_transpose2d: conv2d's input gradient, plus a bias. Gradients: x ← conv2d(g, w),
-// w ← weight_grad(g, x), bias ← Σ g.
+namespace detail {
+// conv_transpose2d's geometry, as conv2d's view of it (conv2d's output is our input).
 template <class T, class B>
-Tensor<T, B> conv_transpose2d(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias = {},
-                              Int2 stride = 1, Int2 padding = 0, Int2 output_padding = 0,
-                              int64_t groups = 1, Int2 dilation = 1) {
-  detail::check_conv_common("conv_transpose2d", x, w, stride, padding, dilation, groups);
+Conv2dGeom conv_transpose2d_geom(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias,
+                                 Int2 stride, Int2 padding, Int2 output_padding, int64_t groups,
+                                 Int2 dilation) {
+  check_conv_common("conv_transpose2d", x, w, stride, padding, dilation, groups);
   const int64_t cin = x.size(1);
   GANLIB_CHECK(w.size(0) == cin, "conv_transpose2d: input ", to_string(x.shape()), " has ", cin,
                " channels but weight ", to_string(w.shape()), " expects ", w.size(0),
@@ -171,6 +181,19 @@ Tensor<T, B> conv_transpose2d(const Tensor<T, B>& x, const Tensor<T, B>& w, cons
   GANLIB_CHECK(!bias.defined() || bias.shape() == Shape{g.C}, "conv_transpose2d: bias ",
                to_string(bias.shape()), " does not match weight ", to_string(w.shape()),
                " (need [", g.C, "])");
+  return g;
+}
+}  // namespace detail
+
+// y = conv_transpose2d(x [N, Cin, H, W], w [Cin, Cout/groups, kh, kw], bias [Cout]) as
+// F.conv_transpose2d: conv2d's input gradient, plus a bias. Gradients: x ← conv2d(g, w),
+// w ← weight_grad(g, x), bias ← Σ g.
+template <class T, class B>
+Tensor<T, B> conv_transpose2d(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias = {},
+                              Int2 stride = 1, Int2 padding = 0, Int2 output_padding = 0,
+                              int64_t groups = 1, Int2 dilation = 1) {
+  const Conv2dGeom g =
+      detail::conv_transpose2d_geom(x, w, bias, stride, padding, output_padding, groups, dilation);
   const Precision prec = detail::op_precision<T>();
   auto y = Tensor<T, B>::empty(detail::conv_x_shape(g));
   {
@@ -183,12 +206,14 @@ Tensor<T, B> conv_transpose2d(const Tensor<T, B>& x, const Tensor<T, B>& w, cons
   }
   const bool gx = x.requires_grad(), gw = w.requires_grad();
   const bool gb = bias.defined() && bias.requires_grad();
-  return record(y, "conv_transpose2d", {x, w, bias}, [x, w, g, gx, gw, gb, prec](const Tensor<T, B>& h) {
+  if (!GradMode::enabled() || !(gx || gw || gb)) return y;
+  const auto xs = gw ? detail::SavedOperand<T, B>(x, prec) : detail::SavedOperand<T, B>();
+  return record(y, "conv_transpose2d", {x, w, bias}, [xs, w, g, gx, gw, gb, prec](const Tensor<T, B>& h) {
     const amp::Autocast same(prec);
     return Grads<T, B>{gx ? conv2d(h, w, Tensor<T, B>(), g) : Tensor<T, B>(),
-                       gw ? conv2d_weight_grad(h, x, g) : Tensor<T, B>(),
+                       gw ? conv2d_weight_grad(h, xs.get(), g) : Tensor<T, B>(),
                        gb ? sum(h, {0, 2, 3}) : Tensor<T, B>()};
-  }, {x, w});
+  }, {xs.versioned(), w});
 }
 
 }  // namespace ganlib

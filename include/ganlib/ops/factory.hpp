@@ -86,7 +86,12 @@ Tensor<T, B> copy_values(const Tensor<T, B>& x) {
 
 template <class T, class B>
 std::vector<T> Tensor<T, B>::to_vector() const {
-  const Tensor c = is_contiguous() ? *this : copy_values(*this);
+  Tensor c = *this;
+  if constexpr (is_compute_type_v<T>) {
+    if (!is_contiguous()) c = copy_values(*this);
+  } else {
+    GANLIB_CHECK(is_contiguous(), "to_vector: a half-precision tensor must be contiguous");
+  }
   std::vector<T> v(size_t(c.numel()));
   B::copy_to_host(v.data(), c.data(), v.size() * sizeof(T));
   return v;

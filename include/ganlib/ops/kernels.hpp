@@ -7,6 +7,7 @@
 #include "../backend/cpu/correlation.hpp"
 #include "../backend/cpu/elementwise.hpp"
 #include "../backend/cpu/gemm.hpp"
+#include "../backend/cpu/half.hpp"
 #include "../backend/cpu/grid_sample.hpp"
 #include "../backend/cpu/instance.hpp"
 #include "../backend/cpu/norm.hpp"

@@ -20,7 +20,12 @@ namespace detail {
 // x's values in a new contiguous tensor on backend To; no autograd.
 template <class To, class T, class From>
 Tensor<T, To> transfer_values(const Tensor<T, From>& x) {
-  const Tensor<T, From> src = x.is_contiguous() ? x : copy_values(x);
+  Tensor<T, From> src = x;
+  if constexpr (is_compute_type_v<T>) {
+    if (!x.is_contiguous()) src = copy_values(x);
+  } else {
+    GANLIB_CHECK(x.is_contiguous(), "to<", To::name, ">: a half-precision tensor must be contiguous");
+  }
   auto y = Tensor<T, To>::empty(x.shape());
   const size_t bytes = size_t(x.numel()) * sizeof(T);
   if constexpr (std::is_same_v<From, cpu>) {
@@ -40,6 +45,8 @@ template <class To, class T, class From>
 Tensor<T, To> to(const Tensor<T, From>& x) {
   if constexpr (std::is_same_v<To, From>) {
     return x;
+  } else if constexpr (!is_compute_type_v<T>) {
+    return detail::transfer_values<To>(x);  // half tensors carry no gradient
   } else {
     auto y = detail::transfer_values<To>(x);
     if (!GradMode::enabled() || !x.requires_grad()) return y;

@@ -2,7 +2,10 @@
 // Contract: allocate(bytes) returns 64-byte-aligned memory; deallocate returns it to a free
 // list keyed by its rounded size, so a training loop that asks for the same sizes every
 // iteration stops calling malloc after the first one. empty_cache() gives it all back.
+// live_bytes() / peak_live_bytes() count what tensors hold now and at most (rounded block
+// sizes), as torch.cuda.memory_allocated / max_memory_allocated do on the device.
 #pragma once
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -24,6 +27,7 @@ class CachingAllocator {
         void* p = it->second.back();
         it->second.pop_back();
         cached_bytes_ -= size;
+        count_live(size);
         return p;
       }
     }
@@ -33,6 +37,8 @@ class CachingAllocator {
       p = std::aligned_alloc(64, size);
     }
     if (!p) throw std::bad_alloc();
+    std::lock_guard lock(mu_);
+    count_live(size);
     return p;
   }
 
@@ -41,6 +47,7 @@ class CachingAllocator {
     std::lock_guard lock(mu_);
     free_[round(bytes)].push_back(p);
     cached_bytes_ += round(bytes);
+    live_bytes_ -= round(bytes);
   }
 
   void empty_cache() {
@@ -52,6 +59,18 @@ class CachingAllocator {
   }
 
   size_t cached_bytes() const { return cached_bytes_; }
+  size_t live_bytes() {
+    std::lock_guard lock(mu_);
+    return live_bytes_;
+  }
+  size_t peak_live_bytes() {
+    std::lock_guard lock(mu_);
+    return peak_live_bytes_;
+  }
+  void reset_peak() {
+    std::lock_guard lock(mu_);
+    peak_live_bytes_ = live_bytes_;
+  }
 
  private:
   // Small blocks round to 64 bytes; large ones to 1/8 of their power of two, which bounds
@@ -65,9 +84,14 @@ class CachingAllocator {
     return (bytes + step - 1) / step * step;
   }
 
+  void count_live(size_t size) {  // with mu_ held
+    live_bytes_ += size;
+    peak_live_bytes_ = std::max(peak_live_bytes_, live_bytes_);
+  }
+
   std::mutex mu_;
   std::map<size_t, std::vector<void*>> free_;
-  size_t cached_bytes_ = 0;
+  size_t cached_bytes_ = 0, live_bytes_ = 0, peak_live_bytes_ = 0;
 };
 
 // Never destroyed: tensors with static lifetime may be freed after main() returns.

@@ -12,6 +12,7 @@
 #include "../geometry.hpp"
 #include "conv.hpp"
 #include "gemm.hpp"
+#include "scratch.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
@@ -30,8 +31,6 @@ inline const float* rounded(Precision p, const float* src, int64_t n, Scratch<fl
   return buf.data;
 }
 
-// Elements a row-major matrix of `rows` rows of `cols` with leading dimension ld spans.
-inline int64_t span(int64_t rows, int64_t cols, int64_t ld) { return rows == 0 ? 0 : (rows - 1) * ld + cols; }
 
 }  // namespace ganlib::cpu_detail
 
@@ -71,8 +70,8 @@ inline void gemm_amp(cpu, Precision p, bool trans_a, bool trans_b, int64_t M, in
                      float alpha, const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
                      float* C, int64_t ldc) {
   using namespace cpu_detail;
-  const int64_t na = trans_a ? span(K, M, lda) : span(M, K, lda);
-  const int64_t nb = trans_b ? span(N, K, ldb) : span(K, N, ldb);
+  const int64_t na = trans_a ? gemm_span(K, M, lda) : gemm_span(M, K, lda);
+  const int64_t nb = trans_b ? gemm_span(N, K, ldb) : gemm_span(K, N, ldb);
   Scratch<float> as(na), bs(nb);
   gemm(cpu{}, trans_a, trans_b, M, N, K, alpha, rounded(p, A, na, as), lda, rounded(p, B, nb, bs), ldb, beta,
        C, ldc);

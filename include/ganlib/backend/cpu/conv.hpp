@@ -14,28 +14,13 @@
 #include "../geometry.hpp"
 #include "conv_implicit.hpp"
 #include "gemm.hpp"
+#include "scratch.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib {
 
 namespace cpu_detail {
-// Scratch memory from the caching allocator: the im2col buffer of one call, recycled by the
-// allocator across calls (a training loop asks for the same sizes every step).
-template <class T>
-struct Scratch {
-  T* data = nullptr;
-  size_t bytes = 0;
-  explicit Scratch(int64_t n) : bytes(sizeof(T) * size_t(std::max<int64_t>(n, 1))) {
-    data = static_cast<T*>(cpu::allocate(bytes));
-  }
-  ~Scratch() { cpu::deallocate(data, bytes); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-};
-
-inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-inline int64_t ceil_div(int64_t a, int64_t b) { return -floor_div(-a, b); }
 
 // Output columns ow whose input column ow·s − p + j·d lies in [0, size): [lo, hi).
 inline void valid_range(int64_t out, int64_t size, int64_t s, int64_t p, int64_t off,

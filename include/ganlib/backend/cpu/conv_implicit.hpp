@@ -53,6 +53,7 @@
 
 #include "../geometry.hpp"
 #include "allocator.hpp"
+#include "scratch.hpp"
 #include "gemm_avx512.hpp"
 #include "thread_pool.hpp"
 
@@ -71,19 +72,8 @@ using avx512::NR;
 inline constexpr int64_t KC = GANLIB_CONV_KC;
 inline constexpr int64_t NC = GANLIB_CONV_NC / NR * NR;
 
-// Scratch from the caching allocator for one call (the packed weights, partial sums).
-struct Buffer {
-  float* data = nullptr;
-  size_t bytes = 0;
-  explicit Buffer(int64_t n) : bytes(sizeof(float) * size_t(std::max<int64_t>(n, 1))) {
-    data = static_cast<float*>(cpu::allocate(bytes));
-  }
-  ~Buffer() { cpu::deallocate(data, bytes); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-};
-
-inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+using Buffer = cpu_detail::Scratch<float>;  // the packed weights, partial sums of one call
+using cpu_detail::floor_div;
 
 // Lanes [at, at + n) of a 16-lane mask (0 ≤ at, at + n ≤ 16).
 inline __mmask16 lane_range(int at, int n) {

@@ -12,24 +12,13 @@
 #endif
 
 #include "../geometry.hpp"
+#include "scratch.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib {
 
 namespace cpu_detail {
-
-template <class T>
-struct CorrScratch {
-  T* data = nullptr;
-  size_t bytes = 0;
-  explicit CorrScratch(int64_t n) : bytes(sizeof(T) * size_t(std::max<int64_t>(n, 1))) {
-    data = static_cast<T*>(cpu::allocate(bytes));
-  }
-  ~CorrScratch() { cpu::deallocate(data, bytes); }
-  CorrScratch(const CorrScratch&) = delete;
-  CorrScratch& operator=(const CorrScratch&) = delete;
-};
 
 // f [N, C, H, W] -> p [N, Hp, Wp, C], zero outside the image.
 template <class T>
@@ -283,7 +272,7 @@ template <class T>
 void correlation_forward(cpu, const CorrelationGeom& geo, const T* f1, const T* f2, T* out) {
   const int64_t C = geo.C, Hp = geo.Hp(), Wp = geo.Wp(), Ho = geo.Ho(), Wo = geo.Wo();
   const int64_t r = geo.r(), D = geo.D(), kr = geo.kr(), s2 = geo.stride2;
-  cpu_detail::CorrScratch<T> p1(geo.N * Hp * Wp * C), p2(geo.N * Hp * Wp * C);
+  cpu_detail::Scratch<T> p1(geo.N * Hp * Wp * C), p2(geo.N * Hp * Wp * C);
   cpu_detail::corr_pack(geo, f1, p1.data);
   cpu_detail::corr_pack(geo, f2, p2.data);
   const T scale = T(1) / T(geo.k * geo.k * C);
@@ -316,7 +305,7 @@ void correlation_forward(cpu, const CorrelationGeom& geo, const T* f1, const T* 
 // Gradient w.r.t. the first input: linear in (g, f2).
 template <class T>
 void correlation_grad_first(cpu, const CorrelationGeom& geo, const T* g, const T* f2, T* gf1) {
-  cpu_detail::CorrScratch<T> p2(geo.N * geo.Hp() * geo.Wp() * geo.C);
+  cpu_detail::Scratch<T> p2(geo.N * geo.Hp() * geo.Wp() * geo.C);
   cpu_detail::corr_pack(geo, f2, p2.data);
   cpu_detail::corr_backward(geo, g, p2.data, gf1, +1);
 }
@@ -324,7 +313,7 @@ void correlation_grad_first(cpu, const CorrelationGeom& geo, const T* g, const T
 // Gradient w.r.t. the second input: linear in (g, f1).
 template <class T>
 void correlation_grad_second(cpu, const CorrelationGeom& geo, const T* g, const T* f1, T* gf2) {
-  cpu_detail::CorrScratch<T> p1(geo.N * geo.Hp() * geo.Wp() * geo.C);
+  cpu_detail::Scratch<T> p1(geo.N * geo.Hp() * geo.Wp() * geo.C);
   cpu_detail::corr_pack(geo, f1, p1.data);
   cpu_detail::corr_backward(geo, g, p1.data, gf2, -1);
 }

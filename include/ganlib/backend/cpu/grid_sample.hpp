@@ -10,25 +10,13 @@
 #include <vector>
 
 #include "../geometry.hpp"
+#include "scratch.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib {
 
 namespace cpu_detail {
-
-// Scratch from the caching allocator (the backward's per-pixel taps; recycled across steps).
-template <class T>
-struct GridScratch {
-  T* data = nullptr;
-  size_t bytes = 0;
-  explicit GridScratch(int64_t n) : bytes(sizeof(T) * size_t(std::max<int64_t>(n, 1))) {
-    data = static_cast<T*>(cpu::allocate(bytes));
-  }
-  ~GridScratch() { cpu::deallocate(data, bytes); }
-  GridScratch(const GridScratch&) = delete;
-  GridScratch& operator=(const GridScratch&) = delete;
-};
 
 // One grid coordinate in pixel units, and d(pixel)/d(grid): PyTorch's
 // grid_sampler_compute_source_index_set_grad for bilinear, zeros/border padding.
@@ -136,8 +124,8 @@ void grid_sample_backward(cpu, const T* g, const T* x, const T* grid, T* gx, T* 
   const int64_t plane = H * W, oplane = Ho * Wo;
   if (gx) {
     // Taps for every output pixel of the batch, shared by all channels of an image.
-    cpu_detail::GridScratch<int32_t> off(4 * N * oplane);
-    cpu_detail::GridScratch<T> wt(4 * N * oplane);
+    cpu_detail::Scratch<int32_t> off(4 * N * oplane);
+    cpu_detail::Scratch<T> wt(4 * N * oplane);
     parallel_for(N * oplane, 1024, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const auto t = cpu_detail::bilinear_taps(grid[2 * i], grid[2 * i + 1], H, W, pad,

@@ -17,6 +17,10 @@ struct cpu {
   static void copy_to_host(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
   static void copy_from_host(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
   static void copy_within(void* dst, const void* src, size_t bytes) { if (bytes) std::memcpy(dst, src, bytes); }
+  // Bytes tensors and scratch hold now / at most since the last reset (allocator blocks).
+  static size_t memory_allocated() { return cpu_detail::allocator().live_bytes(); }
+  static size_t max_memory_allocated() { return cpu_detail::allocator().peak_live_bytes(); }
+  static void reset_peak_memory_stats() { cpu_detail::allocator().reset_peak(); }
 };
 
 }  // namespace ganlib

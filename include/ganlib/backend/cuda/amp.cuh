@@ -1,9 +1,9 @@
 // backend/cuda/amp.cuh — autocast's convolutions and matrix products on the device
 // (amp/autocast.hpp): half-precision operands on tensor cores, fp32 accumulation.
 // Contract: the signatures of backend/cpu/amp.hpp. Operands are converted from the fp32 tensors
-// into half scratch (fp16: __half, bf16: __nv_bfloat16; round to nearest even, fp16 overflow to
-// inf); convolutions run through conv.cuh's cuDNN path with half storage and write a half
-// output, converted back to fp32 before the fp32 bias; GEMMs run through cublasGemmEx with half
+// into half scratch (fp16: __half, bf16: __nv_bfloat16; half.cuh's conversions: round to
+// nearest even, fp16 overflow to inf); convolutions run through conv.cuh's cuDNN path with half
+// storage and write a half output, converted back to fp32 before the fp32 bias; GEMMs run through cublasGemmEx with half
 // A and B and an fp32 C. Geometries with an empty dimension take the fp32 kernels.
 #pragma once
 #include <cublas_v2.h>
@@ -17,45 +17,18 @@
 #include "../../core/half.hpp"
 #include "conv.cuh"
 #include "gemm.cuh"
+#include "half.cuh"
 
 namespace ganlib::cuda_detail {
-
-template <class H>
-__global__ void to_half_kernel(const float* src, H* dst, int64_t n) {
-  const int64_t step = int64_t(gridDim.x) * blockDim.x;
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    if constexpr (std::is_same_v<H, __half>) dst[i] = __float2half_rn(src[i]);
-    else dst[i] = __float2bfloat16_rn(src[i]);
-  }
-}
-template <class H>
-__global__ void to_float_kernel(const H* src, float* dst, int64_t n) {
-  const int64_t step = int64_t(gridDim.x) * blockDim.x;
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    if constexpr (std::is_same_v<H, __half>) dst[i] = __half2float(src[i]);
-    else dst[i] = __bfloat162float(src[i]);
-  }
-}
 
 // A half copy of n floats in device scratch.
 template <class H>
 struct HalfCopy {
   DeviceScratch buf;
-  HalfCopy(const float* src, int64_t n) : buf(sizeof(H) * size_t(n)) {
-    if (n == 0) return;
-    to_half_kernel<H><<<grid_for(n), kThreads, 0, stream()>>>(src, get(), n);
-    check_launch("amp: float to half");
-  }
+  HalfCopy(const float* src, int64_t n) : buf(sizeof(H) * size_t(n)) { to_half(src, get(), n); }
   explicit HalfCopy(int64_t n) : buf(sizeof(H) * size_t(n)) {}  // uninitialised, for an output
   H* get() const { return static_cast<H*>(buf.data); }
 };
-
-template <class H>
-void to_float(const H* src, float* dst, int64_t n) {
-  if (n == 0) return;
-  to_float_kernel<H><<<grid_for(n), kThreads, 0, stream()>>>(src, dst, n);
-  check_launch("amp: half to float");
-}
 
 // Calls fn with a value of the storage type of p (fp16 or bf16).
 template <class Fn>
@@ -63,8 +36,6 @@ void with_half_type(Precision p, Fn&& fn) {
   if (p == Precision::fp16) fn(__half{});
   else fn(__nv_bfloat16{});
 }
-
-inline int64_t span(int64_t rows, int64_t cols, int64_t ld) { return rows == 0 ? 0 : (rows - 1) * ld + cols; }
 
 }  // namespace ganlib::cuda_detail
 
@@ -123,9 +94,9 @@ inline void gemm_amp(cuda, Precision p, bool trans_a, bool trans_b, int64_t M, i
                  " exceeds cuBLAS's 32-bit limit (M ", M, ", N ", N, ", K ", K, ")");
   with_half_type(p, [&](auto tag) {
     using H = decltype(tag);
-    const cudaDataType_t ht = std::is_same_v<H, __half> ? CUDA_R_16F : CUDA_R_16BF;
-    HalfCopy<H> ah(A, trans_a ? span(K, M, lda) : span(M, K, lda));
-    HalfCopy<H> bh(B, trans_b ? span(N, K, ldb) : span(K, N, ldb));
+    const cudaDataType_t ht = blas_half_type<H>();
+    HalfCopy<H> ah(A, trans_a ? gemm_span(K, M, lda) : gemm_span(M, K, lda));
+    HalfCopy<H> bh(B, trans_b ? gemm_span(N, K, ldb) : gemm_span(K, N, ldb));
     GANLIB_CUBLAS_CHECK(cublasGemmEx(blas(), trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, trans_a ? CUBLAS_OP_T : CUBLAS_OP_N,
                                      int(N), int(M), int(K), &alpha, bh.get(), ht, int(ldb), ah.get(), ht, int(lda),
                                      &beta, C, CUDA_R_32F, int(ldc), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
