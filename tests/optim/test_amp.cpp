@@ -228,6 +228,31 @@ TEST_CASE("GradScaler: an fp16 overflow skips the step and backs off; clean step
   CHECK(max_abs_diff(g_scaled, lin.weight.grad()) == 0.0f);
 }
 
+TEST_CASE("GradScaler: one inf or NaN anywhere in any gradient skips the step; finite ones are divided exactly") {
+  for (float bad : {INFINITY, -INFINITY, NAN}) {
+    for (int64_t at : {int64_t(0), int64_t(40000), int64_t(99999)}) {  // across the kernel's chunks
+      TF a = zeros<float, cpu>({100000}).requires_grad_(true), b = zeros<float, cpu>({7}).requires_grad_(true);
+      optim::Adam<float, cpu> opt(std::vector<TF>{a, b}, {.lr = 1e-2});
+      amp::GradScaler<float, cpu> scaler({.init_scale = 1024.0});
+      std::vector<float> ga(100000, 3072.0f);
+      ga[size_t(at)] = bad;
+      a.set_grad(from_vector<float, cpu>(ga, {100000}));
+      b.set_grad(full<float, cpu>({7}, 512.0f));
+      CHECK_FALSE(scaler.step(opt));
+      const auto got = a.grad().to_vector();
+      CHECK(got[size_t((at + 1) % 100000)] == 3.0f);
+      CHECK(b.grad().to_vector() == std::vector<float>(7, 0.5f));
+      CHECK(max_abs_diff(a, zeros_like(a)) == 0.0f);  // not stepped
+    }
+  }
+  TF c = zeros<float, cpu>({5}).requires_grad_(true);
+  optim::Adam<float, cpu> opt(std::vector<TF>{c}, {.lr = 1e-2});
+  amp::GradScaler<float, cpu> scaler({.init_scale = 4.0});
+  c.set_grad(full<float, cpu>({5}, 8.0f));
+  CHECK(scaler.step(opt));  // all finite: steps
+  CHECK(c.grad().to_vector() == std::vector<float>(5, 2.0f));
+}
+
 TEST_CASE("GradScaler: growth after growth_interval clean steps, state survives a checkpoint") {
   Generator gen(2);
   nn::Linear<float, cpu> lin(4, 2);

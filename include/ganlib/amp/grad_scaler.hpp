@@ -55,16 +55,21 @@ class GradScaler {
                  "'s gradients were already unscaled since the last update()");
     no_grad guard;
     const T inv = T(1.0 / scale_);
-    TensorT probe;  // Σ 0·g: 0 when every gradient is finite, NaN otherwise (never overflows)
+    // One fused pass per gradient (scale, and flag inf/NaN into one value on the backend), one
+    // read of the flag per optimizer.
+    TensorT found_inf = zeros<T, B>({1});
     for (auto& group : opt.groups())
       for (auto& p : group.params) {
         TensorT g = p.grad();
         if (!g.defined()) continue;
-        mul_(g, inv);
-        const TensorT z = sum(mul_scalar(g, T(0)));
-        probe = probe.defined() ? add(probe, z) : z;
+        if (!g.is_contiguous()) {  // the fused kernel walks memory; a strided .grad is rare
+          g = copy_values(g);
+          p.set_grad(g);
+        }
+        kernels::unscale_grad(B{}, g.data(), g.numel(), inv, found_inf.data());
+        g.bump_version();
       }
-    const bool finite = !probe.defined() || probe.item() == T(0);
+    const bool finite = found_inf.item() == T(0);
     unscaled_[&opt] = finite;
     if (!finite) found_inf_ = true;
   }

@@ -95,6 +95,7 @@ concept BackendResample = requires(const CorrelationGeom& cg, const float* x, fl
 template <class B>
 concept BackendUpdate = requires(const AdamStep& s, float* p, const float* g, int64_t n) {
   kernels::adam_update(B{}, s, p, g, p, p, n);
+  kernels::unscale_grad(B{}, p, n, 1.0f, p);
 };
 
 // Autocast's half-precision convolutions and GEMM (amp/autocast.hpp).
@@ -144,8 +145,8 @@ consteval bool require_backend() {
   static_assert(BackendResample<B>, "this backend lacks a resampling kernel: kernels::grid_sample_forward/"
                 "backward or correlation_forward/grad_first/grad_second (see backend/cpu/grid_sample.hpp "
                 "and correlation.hpp)");
-  static_assert(BackendUpdate<B>, "this backend lacks the fused optimizer update kernels::adam_update(B, "
-                "AdamStep, p, g, m, v, n) (see backend/cpu/update.hpp)");
+  static_assert(BackendUpdate<B>, "this backend lacks a fused optimizer kernel: kernels::adam_update(B, "
+                "AdamStep, p, g, m, v, n) or unscale_grad(B, g, n, inv, found_inf) (see backend/cpu/update.hpp)");
   static_assert(BackendMixedPrecision<B>, "this backend lacks autocast's kernels: kernels::"
                 "conv2d_forward_amp, conv2d_input_grad_amp, conv2d_weight_grad_amp or gemm_amp taking "
                 "it and a Precision (see backend/cpu/amp.hpp)");

@@ -4,6 +4,8 @@
 // T, in its order, so results equal the op-by-op form: g' = g + wd·p; m = β1·m + (1−β1)·g';
 // v = β2·v + (1−β2)·g'²; p = p − step_size · m / (√v · inv_sqrt_bc2 + eps).
 #pragma once
+#include <limits>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -63,6 +65,22 @@ void adam_update(cpu, const AdamHyper& h, T* count, T* p, const T* g, T* m, T* v
   const T t = T(count[0] + T(1));
   adam_update(cpu{}, adam_step_at(h, double(t)), p, g, m, v, n);
   count[0] = t;
+}
+
+// g[i] *= inv for i < n, and found_inf[0] = 1 if any result is inf or NaN (left unchanged
+// otherwise): GradScaler's unscale and finiteness check in one pass over each gradient.
+template <class T>
+void unscale_grad(cpu, T* g, int64_t n, T inv, T* found_inf) {
+  std::atomic<bool> bad{false};
+  parallel_for(n, 1 << 14, [&](int64_t begin, int64_t end) {
+    bool local = false;
+    for (int64_t i = begin; i < end; ++i) {
+      g[i] *= inv;
+      local |= !(std::fabs(g[i]) <= std::numeric_limits<T>::max());  // inf and NaN fail the test
+    }
+    if (local) bad.store(true, std::memory_order_relaxed);
+  });
+  if (bad.load()) found_inf[0] = T(1);
 }
 
 // Whether the backend is recording a CUDA graph (never on the CPU); asked by the optimizers.

@@ -65,6 +65,20 @@ __global__ void adam_count_kernel(T* count) {
 
 }  // namespace ganlib::cuda_detail
 
+namespace ganlib::cuda_detail {
+template <class T>
+__global__ void unscale_kernel(T* g, int64_t n, T inv, T* found_inf) {
+  const int64_t step = int64_t(gridDim.x) * blockDim.x;
+  bool bad = false;
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
+    const T v = g[i] * inv;
+    g[i] = v;
+    bad |= !isfinite(v);
+  }
+  if (bad) *found_inf = T(1);  // every writer stores the same value
+}
+}  // namespace ganlib::cuda_detail
+
 namespace ganlib::kernels {
 
 template <class T>
@@ -92,5 +106,14 @@ void adam_update(cuda, const AdamHyper& h, T* count, T* p, const T* g, T* m, T* 
 
 // Whether ganlib's stream is being captured into a CUDA graph (graph.hpp).
 inline bool in_graph_capture(cuda) { return cuda_detail::capturing(); }
+
+// g *= inv, found_inf[0] = 1 if any result is inf or NaN: the CPU kernel's contract (cpu/update.hpp).
+template <class T>
+void unscale_grad(cuda, T* g, int64_t n, T inv, T* found_inf) {
+  if (n == 0) return;
+  cuda_detail::unscale_kernel<T><<<cuda_detail::grid_for(n), cuda_detail::kThreads, 0, cuda_detail::stream()>>>(
+      g, n, inv, found_inf);
+  cuda_detail::check_launch("unscale_grad");
+}
 
 }  // namespace ganlib::kernels
