@@ -13,28 +13,18 @@
 #include "ganlib/data.hpp"
 #include "ganlib/data/synthetic/streets.hpp"
 
+#include "../support/files.hpp"
+
 using namespace ganlib;
 using namespace ganlib::data;
 namespace fs = std::filesystem;
+
+using namespace ganlib_test;
 
 namespace {
 
 // doctest's Contains takes its own string type; this builds one from a std::string.
 doctest::Contains has(const std::string& s) { return doctest::Contains(s.c_str()); }
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("ganlib_data_" + name + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string str() const { return path.string(); }
-};
 
 // The 11×7 RGB test pattern the PIL references below were computed from.
 io::Image pattern() {

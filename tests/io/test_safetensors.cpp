@@ -12,36 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "../support/files.hpp"
+
 using namespace ganlib;
 namespace st = ganlib::safetensors;
 namespace fs = std::filesystem;
 
+using namespace ganlib_test;
+
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("ganlib_io_st_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const ganlib::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // A file image: 8-byte little-endian header length, the header text, then `data`.
 std::vector<uint8_t> raw_file(const std::string& header, size_t data_bytes, uint64_t claimed_len = ~0ull) {
@@ -50,11 +29,6 @@ std::vector<uint8_t> raw_file(const std::string& header, size_t data_bytes, uint
   for (int i = 0; i < 8; ++i) b[size_t(i)] = uint8_t(len >> (8 * i));
   std::copy(header.begin(), header.end(), b.begin() + 8);
   return b;
-}
-
-void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
 }
 
 // Values every dtype holds exactly.

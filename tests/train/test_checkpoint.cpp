@@ -17,25 +17,15 @@
 #include "ganlib/train/checkpoint.hpp"
 #include "ganlib/train/stop_signal.hpp"
 
+#include "../support/files.hpp"
+
 using namespace ganlib;
 using namespace ganlib::train;
 namespace fs = std::filesystem;
 
-namespace {
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("ganlib_ckpt_" + name + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string str() const { return path.string(); }
-};
+using namespace ganlib_test;
 
+namespace {
 std::vector<int64_t> steps_of(const CheckpointManager& m) {
   std::vector<int64_t> v;
   for (auto& [s, p] : m.list()) v.push_back(s);

@@ -13,23 +13,15 @@
 #include "ganlib/train/log.hpp"
 #include "ganlib/train/progress.hpp"
 
+#include "../support/files.hpp"
+
 using namespace ganlib;
 using namespace ganlib::train;
 namespace fs = std::filesystem;
 
+using namespace ganlib_test;
+
 namespace {
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("ganlib_train_" + name + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> v;
   std::stringstream ss(s);

@@ -14,24 +14,15 @@
 #include "ganlib/train/grid.hpp"
 #include "ganlib/train/html.hpp"
 
+#include "../support/files.hpp"
+
 using namespace ganlib;
 using namespace ganlib::train;
 namespace fs = std::filesystem;
 
-namespace {
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("ganlib_train_" + name + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using namespace ganlib_test;
 
+namespace {
 // A batch [N, C, H, W] whose image n is filled with value v(n).
 Tensor<float, cpu> filled(int64_t N, int64_t C, int64_t H, int64_t W, float (*v)(int64_t)) {
   std::vector<float> d;

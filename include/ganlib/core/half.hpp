@@ -71,28 +71,30 @@ inline float round_to(Precision p, float f) {
 
 }  // namespace half
 
-// The storage types of half-precision tensors. Conversions are explicit, so no arithmetic is
-// silently done on them: ops convert to float, compute, and round back (ops/half.hpp).
-struct fp16 {
+// The storage types of half-precision tensors: 16 bits in precision P's format. Conversions are
+// explicit, so no arithmetic is silently done on them: ops convert to float, compute, and round
+// back (ops/half.hpp).
+template <Precision P>
+struct HalfFloat {
+  static_assert(P != Precision::fp32, "HalfFloat<P>: P must be Precision::fp16 or Precision::bf16");
+  static constexpr Precision precision = P;
   uint16_t bits = 0;
-  fp16() = default;
-  explicit fp16(float f) : bits(half::fp16_bits(f)) {}
-  explicit operator float() const { return half::from_fp16_bits(bits); }
-  static fp16 from_bits(uint16_t b) { fp16 h; h.bits = b; return h; }
-  friend bool operator==(fp16 a, fp16 b) { return a.bits == b.bits; }
+  HalfFloat() = default;
+  explicit HalfFloat(float f) : bits(P == Precision::fp16 ? half::fp16_bits(f) : half::bf16_bits(f)) {}
+  explicit operator float() const {
+    return P == Precision::fp16 ? half::from_fp16_bits(bits) : half::from_bf16_bits(bits);
+  }
+  static HalfFloat from_bits(uint16_t b) {
+    HalfFloat h;
+    h.bits = b;
+    return h;
+  }
+  friend bool operator==(HalfFloat a, HalfFloat b) { return a.bits == b.bits; }
+  friend std::ostream& operator<<(std::ostream& os, HalfFloat h) { return os << float(h); }
 };
-struct bf16 {
-  uint16_t bits = 0;
-  bf16() = default;
-  explicit bf16(float f) : bits(half::bf16_bits(f)) {}
-  explicit operator float() const { return half::from_bf16_bits(bits); }
-  static bf16 from_bits(uint16_t b) { bf16 h; h.bits = b; return h; }
-  friend bool operator==(bf16 a, bf16 b) { return a.bits == b.bits; }
-};
+using fp16 = HalfFloat<Precision::fp16>;
+using bf16 = HalfFloat<Precision::bf16>;
 static_assert(sizeof(fp16) == 2 && sizeof(bf16) == 2, "fp16/bf16 must be 16 bits, as __half");
-
-inline std::ostream& operator<<(std::ostream& os, fp16 h) { return os << float(h); }
-inline std::ostream& operator<<(std::ostream& os, bf16 h) { return os << float(h); }
 
 template <class T>
 inline constexpr bool is_half_v = std::is_same_v<T, fp16> || std::is_same_v<T, bf16>;
@@ -101,7 +103,7 @@ inline constexpr bool is_half_v = std::is_same_v<T, fp16> || std::is_same_v<T, b
 template <class H>
 constexpr Precision precision_of() {
   static_assert(is_half_v<H>, "precision_of<H>: H must be fp16 or bf16");
-  return std::is_same_v<H, fp16> ? Precision::fp16 : Precision::bf16;
+  return H::precision;
 }
 
 }  // namespace ganlib

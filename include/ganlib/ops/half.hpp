@@ -75,11 +75,7 @@ Tensor<H, B> conv_transpose2d(const Tensor<H, B>& x, const Tensor<H, B>& w, cons
 template <class H, class B>
   requires is_half_v<H>
 Tensor<H, B> matmul(const Tensor<H, B>& a, const Tensor<H, B>& b) {
-  const bool ok = (a.dim() == 2 && b.dim() == 2) ||
-                  (a.dim() == 3 && b.dim() == 3 && a.shape()[0] == b.shape()[0]);
-  GANLIB_CHECK(ok && a.shape()[a.dim() - 1] == b.shape()[b.dim() - 2], "matmul: shapes ",
-               to_string(a.shape()), " and ", to_string(b.shape()),
-               " do not multiply (need [M, K]·[K, N] or [n, M, K]·[n, K, N])");
+  detail::check_matmul_shapes(a, b);
   detail::check_half_operands<H, B>("matmul", {&a, &b});
   const int r = a.dim();
   const int64_t M = a.shape()[r - 2], K = a.shape()[r - 1], N = b.shape()[r - 1];
@@ -95,11 +91,7 @@ Tensor<H, B> matmul(const Tensor<H, B>& a, const Tensor<H, B>& b) {
 template <class H, class B>
   requires is_half_v<H>
 Tensor<H, B> linear(const Tensor<H, B>& x, const Tensor<H, B>& w, const Tensor<H, B>& bias = Tensor<H, B>()) {
-  GANLIB_CHECK(x.dim() == 2 && w.dim() == 2 && x.shape()[1] == w.shape()[1], "linear: input ",
-               to_string(x.shape()), " and weight ", to_string(w.shape()),
-               " do not match (need [N, in] and [out, in])");
-  GANLIB_CHECK(!bias.defined() || bias.shape() == Shape{w.shape()[0]}, "linear: bias ",
-               to_string(bias.shape()), " does not match weight ", to_string(w.shape()));
+  detail::check_linear_shapes(x, w, bias);
   detail::check_half_operands<H, B>("linear", {&x, &w, &bias});
   const int64_t n = x.shape()[0], in = x.shape()[1], out_f = w.shape()[0];
   auto y = Tensor<H, B>::empty({n, out_f});

@@ -45,14 +45,29 @@ Tensor<T, B> matmul_raw(const Tensor<T, B>& a, const Tensor<T, B>& b, Precision 
 }
 }  // namespace detail
 
-// a [M, K] · b [K, N], or batched a [n, M, K] · b [n, K, N].
+namespace detail {
 template <class T, class B>
-Tensor<T, B> matmul(const Tensor<T, B>& a, const Tensor<T, B>& b) {
+void check_matmul_shapes(const Tensor<T, B>& a, const Tensor<T, B>& b) {
   const bool ok = (a.dim() == 2 && b.dim() == 2) ||
                   (a.dim() == 3 && b.dim() == 3 && a.shape()[0] == b.shape()[0]);
   GANLIB_CHECK(ok && a.shape()[a.dim() - 1] == b.shape()[b.dim() - 2], "matmul: shapes ",
                to_string(a.shape()), " and ", to_string(b.shape()),
                " do not multiply (need [M, K]·[K, N] or [n, M, K]·[n, K, N])");
+}
+template <class T, class B>
+void check_linear_shapes(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias) {
+  GANLIB_CHECK(x.dim() == 2 && w.dim() == 2 && x.shape()[1] == w.shape()[1], "linear: input ",
+               to_string(x.shape()), " and weight ", to_string(w.shape()),
+               " do not match (need [N, in] and [out, in])");
+  GANLIB_CHECK(!bias.defined() || bias.shape() == Shape{w.shape()[0]}, "linear: bias ",
+               to_string(bias.shape()), " does not match weight ", to_string(w.shape()));
+}
+}  // namespace detail
+
+// a [M, K] · b [K, N], or batched a [n, M, K] · b [n, K, N].
+template <class T, class B>
+Tensor<T, B> matmul(const Tensor<T, B>& a, const Tensor<T, B>& b) {
+  detail::check_matmul_shapes(a, b);
   const bool ga = a.requires_grad(), gb = b.requires_grad();
   const Precision prec = detail::op_precision<T>();
   return record(detail::matmul_raw(a, b, prec), "matmul", {a, b}, [a, b, ga, gb, prec](const Tensor<T, B>& g) {
@@ -73,11 +88,7 @@ Tensor<T, B> bmm(const Tensor<T, B>& a, const Tensor<T, B>& b) {
 // y = x·Wᵀ + b: x [N, in], W [out, in], b [out] (optional), as torch.nn.functional.linear.
 template <class T, class B>
 Tensor<T, B> linear(const Tensor<T, B>& x, const Tensor<T, B>& w, const Tensor<T, B>& bias = Tensor<T, B>()) {
-  GANLIB_CHECK(x.dim() == 2 && w.dim() == 2 && x.shape()[1] == w.shape()[1], "linear: input ",
-               to_string(x.shape()), " and weight ", to_string(w.shape()),
-               " do not match (need [N, in] and [out, in])");
-  GANLIB_CHECK(!bias.defined() || bias.shape() == Shape{w.shape()[0]}, "linear: bias ",
-               to_string(bias.shape()), " does not match weight ", to_string(w.shape()));
+  detail::check_linear_shapes(x, w, bias);
   auto y = matmul(x, transpose(w, 0, 1));
   return bias.defined() ? add(y, bias) : y;
 }
