@@ -143,6 +143,11 @@ const std::vector<Shape2> kShapes = {
     {1, 4, 30, 80, 7, 3, 3, 2, 2, 2, 3, 2, 2, 1},    // 15 stride 2 with dilation 2, odd padding
     {2, 7, 30, 20, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 16 Wo 20: packed weight grad across images
     {1, 3, 24, 100, 4, 3, 3, 1, 3, 1, 1, 1, 1, 1},   // 17 column stride 3: packed columns (gathers)
+    {2, 6, 33, 66, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1},   // 18 stride 2, odd H: strided input grad (phases)
+    {1, 8, 32, 64, 6, 4, 4, 2, 2, 1, 1, 1, 1, 2},    // 19 4×4 stride 2, groups 2 (D and deconvs)
+    {1, 4, 36, 48, 5, 5, 5, 2, 2, 2, 2, 1, 1, 1},    // 20 5×5 stride 2 (FlowNetS)
+    {1, 3, 40, 70, 4, 3, 3, 2, 2, 4, 4, 1, 1, 1},    // 21 padding > kernel: cropping phases
+    {1, 4, 40, 40, 6, 1, 1, 2, 2, 0, 0, 1, 1, 1},    // 22 1×1 stride 2: phases without taps, a GEMM one
 };
 
 }  // namespace
@@ -160,6 +165,11 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   CHECK(!use_direct_weight_grad(G(16)));
   for (int i : {0, 2, 3, 7, 10}) CHECK(usable_input_grad(G(i)));
   for (int i : {4, 9}) CHECK(!usable_input_grad(G(i)));
+  for (int i : {13, 14, 17, 18, 19, 20, 21, 22}) CHECK(usable_strided_input_grad(G(i)));
+  CHECK(!usable_strided_input_grad(G(15)));  // dilation 2
+  Conv2dGeom wide = G(18);
+  wide.K = 2 * kMaxPhaseChannels;  // many gy channels: the im2col path
+  CHECK(!usable_strided_input_grad(wide));
   CHECK(G(7).ph > G(7).dh * (G(7).kh - 1));
   CHECK(G(11).ckk() > KC);
   CHECK(G(12).ckk() > KC);

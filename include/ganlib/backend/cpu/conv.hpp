@@ -232,8 +232,10 @@ void conv2d_forward(cpu, const Conv2dGeom& g, const T* x, const T* w, const T* b
 template <class T>
 void conv2d_input_grad(cpu, const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
     if (conv_implicit::usable_input_grad(g)) return conv_implicit::input_grad(g, gy, w, gx);
+    if (conv_implicit::usable_strided_input_grad(g)) return conv_implicit::strided_input_grad(g, gy, w, gx);
+  }
 #endif
   conv2d_input_grad_im2col(cpu{}, g, gy, w, gx);
 }
