@@ -178,8 +178,10 @@ struct PrefetchCursor {
   int64_t col = 0, per_call = 0;  // lines each kernel call prefetches
   void add(const float* p, int64_t ld, int64_t row_floats, int64_t rows) {
     if (rows <= 0 || row_floats <= 0) return;
+    // Start at p's cache line, so a row that straddles two lines has both fetched.
+    const int64_t skew = int64_t(reinterpret_cast<uintptr_t>(p) % 64) / int64_t(sizeof(float));
     Region& g = r[r[0].rows > 0 ? 1 : 0];
-    g = {p, ld, (row_floats + 15) / 16, rows};
+    g = {p - skew, ld, (row_floats + skew + 15) / 16, rows};
   }
   int64_t lines() const { return r[0].per_row * r[0].rows + r[1].per_row * r[1].rows; }
   bool done() const { return cur > 1 || r[cur].rows <= 0; }
@@ -298,6 +300,49 @@ inline int64_t packed_a_size(int64_t M, int64_t K) {
   return packed_a_offset(M, K, (M - 1) / block_mc(M) * block_mc(M), K);
 }
 
+// sgemm_serial for N ≤ NC, when each A micro-panel meets a single B block: packing all of an
+// A block first (MC × KC, megabytes for a weight matrix) would write it out and read it back
+// for one use. Instead each MR × kc panel is packed into L1 just before its kernels, while
+// they prefetch the source of the next panel (a strided walk for op(A) = Aᵀ, 14 floats from
+// each of kc rows, that the hardware prefetcher does not follow).
+//   for pc in K by KC:  pack B[pc:+KC, 0:N] (L2)
+//     for each MR-row panel of A:  pack it (L1), then micro-kernels across N
+inline void sgemm_streamed_a(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                             float alpha, const float* A, int64_t lda, const float* B,
+                             int64_t ldb, float beta, float* C, int64_t ldc, float* pb) {
+  static thread_local PackBuffer panel;
+  const int64_t KC = block_kc(K), MC = block_mc(M);
+  float* pa = panel.get(size_t(MR * std::min(KC, K)));
+  const auto& kern = kernels();
+  // The source of op(A)[r0 : r0 + rows, pc : pc + kc].
+  auto a_source = [&](int64_t r0, int64_t rows, int64_t pc, int64_t kc, PrefetchCursor& pf) {
+    if (trans_a) pf.add(A + pc * lda + r0, lda, rows, kc);
+    else pf.add(A + r0 * lda + pc, lda, kc, rows);
+  };
+  for (int64_t pc = 0; pc < K; pc += KC) {
+    const int64_t kc = std::min(KC, K - pc);
+    const float bet = pc == 0 ? beta : 1.f;
+    if (trans_b) pack_transposed<NR>(kc, N, B + pc, ldb, pb);
+    else pack_direct<NR>(kc, N, B + pc * ldb, ldb, pb);
+    const int64_t tiles = (N + NR - 1) / NR;
+    for (int64_t ic = 0; ic < M; ic += MC) {  // MC only groups rows into balanced panels
+      const RowPanels rp(std::min(MC, M - ic));
+      for (int64_t p = 0; p < rp.np; ++p) {
+        const int64_t r0 = ic + rp.row(p), rows = rp.row(p + 1) - rp.row(p);
+        pack_a(trans_a, A, lda, r0, pc, rows, kc, pa);
+        PrefetchCursor pf;  // the next panel's source: this K slice's next rows, or the next slice
+        const int64_t rn = r0 + rows;
+        if (rn < M) a_source(rn, std::min<int64_t>(MR, M - rn), pc, kc, pf);
+        else if (pc + kc < K) a_source(0, std::min<int64_t>(MR, M), pc + kc, std::min(KC, K - pc - kc), pf);
+        pf.per_call = (pf.lines() + tiles - 1) / tiles;
+        for (int64_t jr = 0; jr < N; jr += NR)
+          kern[rows - 1](kc, pa, pb + jr * kc, C + r0 * ldc + jr, ldc,
+                         std::min<int64_t>(NR, N - jr), alpha, bet, &pf);
+      }
+    }
+  }
+}
+
 // The serial blocked GEMM on C[0:M, 0:N] (A, B, C already offset to the block). If a_packed
 // is given it holds all of op(A) packed (the threads of a column split share it).
 inline void sgemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
@@ -311,6 +356,10 @@ inline void sgemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64
   float* pb = bbuf.get(size_t(nc_max * kc_max));
   float* pa_own = a_packed ? nullptr : abuf.get(size_t(mc_max * kc_max));
   const auto& kern = kernels();
+  if (!a_packed && N <= NC) {
+    sgemm_streamed_a(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pb);
+    return;
+  }
   for (int64_t ic = 0; ic < M; ic += MC) {
     const int64_t mc = std::min(MC, M - ic);
     const RowPanels rp(mc);
