@@ -148,6 +148,8 @@ const std::vector<Shape2> kShapes = {
     {1, 4, 36, 48, 5, 5, 5, 2, 2, 2, 2, 1, 1, 1},    // 20 5×5 stride 2 (FlowNetS)
     {1, 3, 40, 70, 4, 3, 3, 2, 2, 4, 4, 1, 1, 1},    // 21 padding > kernel: cropping phases
     {1, 4, 40, 40, 6, 1, 1, 2, 2, 0, 0, 1, 1, 1},    // 22 1×1 stride 2: phases without taps, a GEMM one
+    {9, 9, 8, 8, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1},     // 23 a batch of 8×8 maps (BigGAN): implicit over
+                                                     //    the batch, weight grad split mid-image
 };
 
 }  // namespace
@@ -173,6 +175,8 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   CHECK(G(7).ph > G(7).dh * (G(7).kh - 1));
   CHECK(G(11).ckk() > KC);
   CHECK(G(12).ckk() > KC);
+  CHECK(G(23).hw_out() < 256);  // too small alone; the batch of 9 takes the implicit kernels
+  CHECK((usable_input_grad(G(23)) && usable_weight_grad(G(23)) && !use_direct(G(23))));
 #endif
 }
 

@@ -430,9 +430,10 @@ inline bool use_direct(const Conv2dGeom& g) {
 }
 
 // Which geometries the implicit path takes: not the 1×1 convs that need no im2col, and only
-// when the output has enough columns to fill the B panels of both threads.
+// when the output has enough columns (over all images: the tiles of a batch of 8×8 maps are
+// split over the threads just the same) to fill the B panels of both threads.
 inline bool usable(const Conv2dGeom& g) {
-  return !g.pointwise() && g.N > 0 && g.hw_out() >= 256 && g.kg() > 0 && g.ckk() > 0;
+  return !g.pointwise() && g.N > 0 && g.N * g.hw_out() >= 256 && g.kg() > 0 && g.ckk() > 0;
 }
 
 // y [N, K, Ho, Wo] = conv2d(x, w) (+ bias).
@@ -483,7 +484,7 @@ inline void forward(const Conv2dGeom& g, const float* x, const float* w, const f
 // The input gradient of a stride-1 conv is itself a stride-1 conv of gy (when the output size
 // is the exact one, so every input pixel is covered by the transform).
 inline bool usable_input_grad(const Conv2dGeom& g) {
-  return g.sh == 1 && g.sw == 1 && !g.pointwise() && g.N > 0 && g.hw_in() >= 256 &&
+  return g.sh == 1 && g.sw == 1 && !g.pointwise() && g.N > 0 && g.N * g.hw_in() >= 256 &&
          g.Ho == g.H + 2 * g.ph - g.dh * (g.kh - 1) && g.Wo == g.W + 2 * g.pw - g.dw * (g.kw - 1);
 }
 
@@ -767,9 +768,9 @@ inline bool usable_weight_grad(const Conv2dGeom& g) {
 inline void weight_grad(const Conv2dGeom& g, const float* x, const float* gy, float* gw) {
   if (use_direct_weight_grad(g)) return weight_grad_direct(g, x, gy, gw);
   const int64_t total = g.N * g.hw_out(), wsize = g.K * g.ckk();
-  // Split K over the threads only when each share is long enough to amortise its packing
-  // and the final sum of the partial gradients.
-  const int chunks = chunk_count(total, std::max<int64_t>(1024, wsize / 16));
+  // Split K over the threads when each share has a few hundred positions: a share costs
+  // wsize FMAs per position, the final sum of the partial gradients wsize adds in all.
+  const int chunks = chunk_count(total, 256);
   const std::vector<ColRow> rows = col_rows(g);
   if (chunks == 1) {
     weight_grad_range(g, rows.data(), x, gy, 0, total, gw);
