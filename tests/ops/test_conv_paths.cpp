@@ -150,6 +150,8 @@ const std::vector<Shape2> kShapes = {
     {1, 4, 40, 40, 6, 1, 1, 2, 2, 0, 0, 1, 1, 1},    // 22 1×1 stride 2: phases without taps, a GEMM one
     {9, 9, 8, 8, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1},     // 23 a batch of 8×8 maps (BigGAN): implicit over
                                                      //    the batch, weight grad split mid-image
+    {2, 5, 15, 16, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 24 Wo 16: two-row direct tiles, odd Ho
+    {2, 4, 17, 20, 6, 5, 5, 1, 1, 1, 0, 1, 1, 1},    // 25 5×5, Wo 16 from W 20: two-row tiles
 };
 
 }  // namespace
@@ -177,6 +179,8 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   CHECK(G(12).ckk() > KC);
   CHECK(G(23).hw_out() < 256);  // too small alone; the batch of 9 takes the implicit kernels
   CHECK((usable_input_grad(G(23)) && usable_weight_grad(G(23)) && !use_direct(G(23))));
+  for (int i : {24, 25}) CHECK((use_direct(G(i)) && two_row_tiles(G(i)) && G(i).Ho % 2 == 1));
+  CHECK(usable_input_grad(G(24)));  // its input gradient runs on two-row tiles too (W 16)
 #endif
 }
 

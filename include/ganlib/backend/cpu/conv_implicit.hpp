@@ -311,13 +311,27 @@ inline void forward_tile(const Conv2dGeom& g, const ColRow* rows, const float* p
 // floats per (c, ki), and the micro-kernel loads its two B vectors at offset kj·dw. Packing
 // work drops kw-fold (3× for 3×3, 7× for 7×7), which is what a 64-row GEMM cannot hide.
 
-inline int64_t wide_width(const Conv2dGeom& g) { return (NR + (g.kw - 1) * g.dw + 15) / 16 * 16; }
+//
+// Outputs exactly 16 columns wide (BigGAN's 16×16 maps) take two-row tiles instead: lanes 0–15
+// are output row oh, lanes 16–31 row oh + 1, which are consecutive positions of y, and each
+// (c, ki) packs two half rows (one per output row) of half_width floats; the kernel's second
+// B vector is read half_width floats after the first.
+
+// Two-row tiles: a 16-column output (any narrower would leave lanes idle).
+inline bool two_row_tiles(const Conv2dGeom& g) { return g.Wo == 16; }
+inline int64_t half_width(const Conv2dGeom& g) { return (16 + (g.kw - 1) * g.dw + 15) / 16 * 16; }
+inline int64_t wide_width(const Conv2dGeom& g) {
+  return two_row_tiles(g) ? 2 * half_width(g) : (NR + (g.kw - 1) * g.dw + 15) / 16 * 16;
+}
+// Where the kernel's second B vector starts, from its first.
+inline int64_t second_vector(const Conv2dGeom& g) { return two_row_tiles(g) ? half_width(g) : 16; }
 inline constexpr int64_t kMaxWide = 1024;  // direct tiles need wide_width ≤ kMaxWide
 
 // C[0:R, 0:nr] = Σ_{i < nck, kj < kw} A[(i·kw + kj)][r] · wide_i[kj·dw + lane] + beta·C, where
-// a is an MR-row A panel (k-major, k = i·kw + kj) and b holds nck wide rows of ww floats.
+// a is an MR-row A panel (k-major, k = i·kw + kj) and b holds nck wide rows of ww floats;
+// lanes 16–31 are read at wide_i[b1 + kj·dw + lane − 16] (b1 = 16 but for two-row tiles).
 template <int R>
-inline void direct_kernel(int64_t nck, int64_t kw, int64_t dw, int64_t ww,
+inline void direct_kernel(int64_t nck, int64_t kw, int64_t dw, int64_t ww, int64_t b1_off,
                           const float* __restrict a, const float* __restrict b, float* c,
                           int64_t ldc, int64_t nr, float beta) {
   __m512 acc0[R], acc1[R];
@@ -329,7 +343,7 @@ inline void direct_kernel(int64_t nck, int64_t kw, int64_t dw, int64_t ww,
   }
   for (int64_t i = 0; i < nck; ++i, b += ww)
     for (int64_t kj = 0; kj < kw; ++kj, a += MR) {
-      const __m512 b0 = _mm512_loadu_ps(b + kj * dw), b1 = _mm512_loadu_ps(b + kj * dw + 16);
+      const __m512 b0 = _mm512_loadu_ps(b + kj * dw), b1 = _mm512_loadu_ps(b + kj * dw + b1_off);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
         const __m512 ar = _mm512_set1_ps(a[r]);
@@ -350,8 +364,8 @@ inline void direct_kernel(int64_t nck, int64_t kw, int64_t dw, int64_t ww,
   }
 }
 
-using DirectKernel = void (*)(int64_t, int64_t, int64_t, int64_t, const float*, const float*,
-                              float*, int64_t, int64_t, float);
+using DirectKernel = void (*)(int64_t, int64_t, int64_t, int64_t, int64_t, const float*,
+                              const float*, float*, int64_t, int64_t, float);
 template <int... R>
 constexpr auto direct_table(std::integer_sequence<int, R...>) {
   return std::array<DirectKernel, sizeof...(R)>{&direct_kernel<R + 1>...};
@@ -362,17 +376,31 @@ inline const auto& direct_kernels() {
   return table;
 }
 
-// Tiles of an image: output row oh has tiles_per_row(g) tiles starting at ow0 = 0, NR, ...
+// Tiles of an image: output row oh has tiles_per_row(g) tiles starting at ow0 = 0, NR, ...;
+// two-row tiles cover output rows 2u and 2u + 1.
 inline int64_t tiles_per_row(const Conv2dGeom& g) { return (g.Wo + NR - 1) / NR; }
+inline int64_t direct_tiles(const Conv2dGeom& g) {
+  return two_row_tiles(g) ? (g.Ho + 1) / 2 : g.Ho * tiles_per_row(g);
+}
+struct DirectTile {
+  int64_t oh, ow0, n;  // first output row and column, positions (consecutive in y)
+};
+inline DirectTile direct_tile(const Conv2dGeom& g, int64_t u) {
+  if (two_row_tiles(g)) return {2 * u, 0, std::min<int64_t>(2, g.Ho - 2 * u) * g.Wo};
+  const int64_t tpr = tiles_per_row(g), ow0 = u % tpr * NR;
+  return {u / tpr, ow0, std::min<int64_t>(NR, g.Wo - ow0)};
+}
 
 // Packs the wide rows (c, ki) = ck0 .. ck0 + nck − 1 (ck = c·kh + ki) of tiles u0 .. u0 + nt − 1:
-// tile q's rows are at dst + q·nck·ww.
+// tile q's rows are at dst + q·nck·ww (a two-row tile's: its two half rows, one after the other).
 inline void pack_wide(const Conv2dGeom& g, const float* x, int64_t ck0, int64_t nck, int64_t u0,
                       int64_t nt, int64_t ww, float* dst) {
-  const int64_t tpr = tiles_per_row(g), nv = ww / 16;
+  const bool two = two_row_tiles(g);
+  const int64_t seg = two ? ww / 2 : ww, nv = seg / 16;  // floats, vectors per input row piece
   __mmask16 mask[kMaxWide / 16];
   for (int64_t q = 0; q < nt; ++q) {
-    const int64_t oh = (u0 + q) / tpr, iw0 = (u0 + q) % tpr * NR - g.pw;
+    const DirectTile t = direct_tile(g, u0 + q);
+    const int64_t iw0 = t.ow0 - g.pw;
     // Vector v holds the input columns iw0 + 16·v + lane: the lanes inside the row.
     for (int64_t v = 0; v < nv; ++v) {
       const int64_t l0 = std::clamp<int64_t>(-iw0 - 16 * v, 0, 16),
@@ -381,21 +409,24 @@ inline void pack_wide(const Conv2dGeom& g, const float* x, int64_t ck0, int64_t 
     }
     // The same tile of the next block (nt tiles on): its rows are fetched into L2 now, as the
     // channels' short row pieces are too scattered for the hardware prefetcher.
-    const int64_t oh_next = (u0 + q + nt) / tpr;
-    const int64_t pf0 = std::clamp<int64_t>((u0 + q + nt) % tpr * NR - g.pw, 0, g.W - 1);
+    const DirectTile tn = direct_tile(g, u0 + q + nt);
+    const int64_t pf0 = std::clamp<int64_t>(tn.ow0 - g.pw, 0, g.W - 1);
     const int64_t pf1 = std::clamp<int64_t>(pf0 + ww, pf0 + 1, g.W);
     int64_t c = ck0 / g.kh, ki = ck0 % g.kh;
     for (int64_t i = 0; i < nck; ++i) {
       float* d = dst + (q * nck + i) * ww;
       const float* plane = x + c * g.hw_in();
-      const int64_t ih = oh * g.sh - g.ph + ki * g.dh, ih_next = oh_next * g.sh - g.ph + ki * g.dh;
-      if (ih_next >= 0 && ih_next < g.H)
-        for (int64_t col = pf0; col < pf1; col += 16)
-          _mm_prefetch(reinterpret_cast<const char*>(plane + ih_next * g.W + col), _MM_HINT_T1);
-      const float* src = plane + ih * g.W + iw0;
-      const bool row_in = ih >= 0 && ih < g.H;
-      for (int64_t v = 0; v < nv; ++v)
-        _mm512_store_ps(d + 16 * v, _mm512_maskz_loadu_ps(row_in ? mask[v] : 0, src + 16 * v));
+      for (int64_t half = 0; half < (two ? 2 : 1); ++half, d += seg) {
+        const int64_t ih = (t.oh + half) * g.sh - g.ph + ki * g.dh,
+                      ih_next = (tn.oh + half) * g.sh - g.ph + ki * g.dh;
+        if (ih_next >= 0 && ih_next < g.H)
+          for (int64_t col = pf0; col < pf1; col += 16)
+            _mm_prefetch(reinterpret_cast<const char*>(plane + ih_next * g.W + col), _MM_HINT_T1);
+        const float* src = plane + ih * g.W + iw0;
+        const bool row_in = ih >= 0 && ih < g.H && (half == 0 || t.n > g.Wo);
+        for (int64_t v = 0; v < nv; ++v)
+          _mm512_store_ps(d + 16 * v, _mm512_maskz_loadu_ps(row_in ? mask[v] : 0, src + 16 * v));
+      }
       if (++ki == g.kh) ki = 0, ++c;
     }
   }
@@ -405,16 +436,17 @@ inline void pack_wide(const Conv2dGeom& g, const float* x, int64_t ck0, int64_t 
 // pre-packed at pa with K slices of kcb (a multiple of kw).
 inline void forward_direct(const Conv2dGeom& g, const float* pa, int64_t kcb, const float* x,
                            const float* bias, int64_t u0, int64_t u1, float* y, float* pb) {
-  const int64_t M = g.kg(), K = g.ckk(), ldc = g.hw_out(), tpr = tiles_per_row(g),
-                ww = wide_width(g);
+  const int64_t M = g.kg(), K = g.ckk(), ldc = g.hw_out(), ww = wide_width(g),
+                b1 = second_vector(g);
   const int64_t mcb = avx512::block_mc(M), tiles = NC / NR;
   const auto& kern = direct_kernels();
   for (int64_t ub = u0; ub < u1; ub += tiles) {
     const int64_t nt = std::min(tiles, u1 - ub);
     auto tile_c = [&](int64_t q, int64_t m) {
-      return y + m * ldc + (ub + q) / tpr * g.Wo + (ub + q) % tpr * NR;
+      const DirectTile t = direct_tile(g, ub + q);
+      return y + m * ldc + t.oh * g.Wo + t.ow0;
     };
-    auto tile_nr = [&](int64_t q) { return std::min<int64_t>(NR, g.Wo - (ub + q) % tpr * NR); };
+    auto tile_nr = [&](int64_t q) { return direct_tile(g, ub + q).n; };
     if (bias)
       for (int64_t m = 0; m < M; ++m)
         for (int64_t q = 0; q < nt; ++q)
@@ -429,7 +461,7 @@ inline void forward_direct(const Conv2dGeom& g, const float* pa, int64_t kcb, co
         for (int64_t p = 0; p < rp.np; ++p) {
           const int64_t r = rp.row(p), rows = rp.row(p + 1) - r;
           for (int64_t q = 0; q < nt; ++q)
-            kern[rows - 1](nck, g.kw, g.dw, ww, a + p * MR * kc, pb + q * nck * ww,
+            kern[rows - 1](nck, g.kw, g.dw, ww, b1, a + p * MR * kc, pb + q * nck * ww,
                            tile_c(q, ic + r), ldc, tile_nr(q), beta);
         }
       }
@@ -438,9 +470,11 @@ inline void forward_direct(const Conv2dGeom& g, const float* pa, int64_t kcb, co
 }
 
 // Direct tiles when the column stride is 1 and the NR-wide tiles are mostly full (a row of
-// Wo columns is cut into tiles_per_row tiles; at least 3/4 of their lanes must be real).
+// Wo columns is cut into tiles_per_row tiles; at least 3/4 of their lanes must be real), or
+// the output is 16 columns wide (two-row tiles).
 inline bool use_direct(const Conv2dGeom& g) {
-  return g.sw == 1 && 4 * g.Wo >= 3 * NR * tiles_per_row(g) && wide_width(g) <= kMaxWide;
+  return g.sw == 1 && (two_row_tiles(g) || 4 * g.Wo >= 3 * NR * tiles_per_row(g)) &&
+         wide_width(g) <= kMaxWide;
 }
 
 // Which geometries the implicit path takes: not the 1×1 convs that need no im2col, and only
@@ -470,7 +504,7 @@ inline void forward(const Conv2dGeom& g, const float* x, const float* w, const f
                        pa.data + gr * asz + avx512::packed_a_offset(M, K, ic, pc));
   const std::vector<ColRow> rows = direct ? std::vector<ColRow>() : col_rows(g);
   // Output tiles (direct) or NR-column panels of all images, split over the threads.
-  const int64_t per_image = direct ? g.Ho * tiles_per_row(g) : (HoWo + NR - 1) / NR,
+  const int64_t per_image = direct ? direct_tiles(g) : (HoWo + NR - 1) / NR,
                 total = g.N * per_image;
   const size_t pb_size =
       size_t(direct ? (NC / NR) * (kcb / g.kw) * wide_width(g) : NC * std::min(K, kcb));
