@@ -493,15 +493,25 @@ inline void forward(const Conv2dGeom& g, const float* x, const float* w, const f
   // cap is a multiple of the unit so that balanced() keeps the slices multiples of it.
   const int64_t unit = direct ? g.kw : 16, mcb = avx512::block_mc(M);
   const int64_t kcb = avx512::balanced(K, std::max(unit, KC / unit * unit), unit);
-  // All groups' weights packed once: group gr's panels start at gr·packed_a_size(M, K).
+  // All groups' weights packed once, by both threads (megabytes for 256 channels, too long to
+  // leave one core idle): group gr's panels start at gr·packed_a_size(M, K).
   const int64_t asz = avx512::packed_a_size(M, K);
   Buffer pa(g.groups * asz);
-  for (int64_t gr = 0; gr < g.groups; ++gr)
-    for (int64_t ic = 0; ic < M; ic += mcb)
-      for (int64_t pc = 0; pc < K; pc += kcb)
-        avx512::pack_a(false, w + gr * M * K, K, ic, pc, std::min(mcb, M - ic),
-                       std::min(kcb, K - pc),
-                       pa.data + gr * asz + avx512::packed_a_offset(M, K, ic, pc));
+  {
+    const int64_t nic = (M + mcb - 1) / mcb, npc = (K + kcb - 1) / kcb,
+                  np = avx512::RowPanels(std::min(mcb, M)).np;  // panels of a full ic block
+    parallel_for(g.groups * nic * npc * np, 16, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const int64_t p = i % np, pc = i / np % npc * kcb, ic = i / (np * npc) % nic * mcb,
+                      gr = i / (np * npc * nic);
+        const avx512::RowPanels rp(std::min(mcb, M - ic));
+        if (p >= rp.np) continue;  // the last ic block may have fewer panels
+        const int64_t kc = std::min(kcb, K - pc), r = rp.row(p);
+        avx512::pack_a(false, w + gr * M * K, K, ic + r, pc, rp.row(p + 1) - r, kc,
+                       pa.data + gr * asz + avx512::packed_a_offset(M, K, ic, pc) + p * MR * kc);
+      }
+    });
+  }
   const std::vector<ColRow> rows = direct ? std::vector<ColRow>() : col_rows(g);
   // Output tiles (direct) or NR-column panels of all images, split over the threads.
   const int64_t per_image = direct ? direct_tiles(g) : (HoWo + NR - 1) / NR,
@@ -545,13 +555,16 @@ inline void input_grad(const Conv2dGeom& g, const float* gy, const float* w, flo
   t.ph = g.dh * (g.kh - 1) - g.ph, t.pw = g.dw * (g.kw - 1) - g.pw;
   const int64_t cg = g.cg(), kg = g.kg(), kk = g.kh * g.kw;
   Buffer wt(g.C * kg * kk);
-  for (int64_t gr = 0; gr < g.groups; ++gr)
-    for (int64_t k = 0; k < kg; ++k)
+  parallel_for(g.groups * kg, 16, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t gr = i / kg, k = i % kg;
       for (int64_t c = 0; c < cg; ++c) {
         const float* src = w + ((gr * kg + k) * cg + c) * kk;
         float* dst = wt.data + ((gr * cg + c) * kg + k) * kk;
-        for (int64_t i = 0; i < kk; ++i) dst[kk - 1 - i] = src[i];
+        for (int64_t j = 0; j < kk; ++j) dst[kk - 1 - j] = src[j];
       }
+    }
+  });
   forward(t, gy, wt.data, nullptr, gx);
 }
 
