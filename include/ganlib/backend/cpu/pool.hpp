@@ -36,49 +36,66 @@ namespace kernels {
 
 template <class T>
 void avg_pool2d(cpu, const PoolGeom& g, const T* x, T* y) {
+  // Separable: the window's input rows are summed into one row first (a vector pass per row),
+  // then each output adds its kw columns of that sum, instead of kh·kw scalar loads apiece.
   const auto rs = cpu_detail::avg_spans(g.Ho, g.H, g.kh, g.sh, g.ph);
   const auto cs = cpu_detail::avg_spans(g.Wo, g.W, g.kw, g.sw, g.pw);
   parallel_for(g.planes() * g.Ho, cpu_detail::pool_grain(g.Wo * g.kh * g.kw), [&](int64_t r0, int64_t r1) {
+    std::vector<T> rowsum(size_t(g.W));
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t p = r / g.Ho, oh = r % g.Ho;
       const T* plane = x + p * g.H * g.W;
       T* out = y + r * g.Wo;
       const auto& rh = rs[size_t(oh)];
+      if (rh.lo >= rh.hi) {
+        std::fill(out, out + g.Wo, T(0));
+        continue;
+      }
+      T* __restrict sum = rowsum.data();
+      std::copy(plane + rh.lo * g.W, plane + (rh.lo + 1) * g.W, sum);
+      for (int64_t ih = rh.lo + 1; ih < rh.hi; ++ih) {
+        const T* __restrict in = plane + ih * g.W;
+        for (int64_t iw = 0; iw < g.W; ++iw) sum[iw] += in[iw];
+      }
       for (int64_t ow = 0; ow < g.Wo; ++ow) {
         const auto& cw = cs[size_t(ow)];
-        if (rh.lo >= rh.hi || cw.lo >= cw.hi) {
-          out[ow] = T(0);
-          continue;
-        }
         T acc = T(0);
-        for (int64_t ih = rh.lo; ih < rh.hi; ++ih)
-          for (int64_t iw = cw.lo; iw < cw.hi; ++iw) acc += plane[ih * g.W + iw];
+        for (int64_t iw = cw.lo; iw < cw.hi; ++iw) acc += sum[iw];
         const int64_t div = g.count_include_pad ? rh.padded * cw.padded : (rh.hi - rh.lo) * (cw.hi - cw.lo);
-        out[ow] = acc / T(div);
+        out[ow] = cw.lo < cw.hi ? acc / T(div) : T(0);
       }
     }
   });
 }
 
-// gx = avg_pool2dᵀ(gy): each output's gradient spread evenly over its window.
+// gx = avg_pool2dᵀ(gy): each output's gradient spread evenly over its window. Separable too:
+// per output row, the gradients are spread along one row, which is then added to each of the
+// window's input rows (a vector pass per row).
 template <class T>
 void avg_pool2d_backward(cpu, const PoolGeom& g, const T* gy, T* gx) {
   const auto rs = cpu_detail::avg_spans(g.Ho, g.H, g.kh, g.sh, g.ph);
   const auto cs = cpu_detail::avg_spans(g.Wo, g.W, g.kw, g.sw, g.pw);
   parallel_for(g.planes(), cpu_detail::pool_grain(g.Ho * g.Wo * g.kh * g.kw), [&](int64_t p0, int64_t p1) {
+    std::vector<T> spread(size_t(g.W));
     for (int64_t p = p0; p < p1; ++p) {
       T* plane = gx + p * g.H * g.W;
       std::fill(plane, plane + g.H * g.W, T(0));
       const T* go = gy + p * g.Ho * g.Wo;
       for (int64_t oh = 0; oh < g.Ho; ++oh) {
         const auto& rh = rs[size_t(oh)];
+        if (rh.lo >= rh.hi) continue;
+        T* __restrict row = spread.data();
+        std::fill(row, row + g.W, T(0));
         for (int64_t ow = 0; ow < g.Wo; ++ow) {
           const auto& cw = cs[size_t(ow)];
-          if (rh.lo >= rh.hi || cw.lo >= cw.hi) continue;
+          if (cw.lo >= cw.hi) continue;
           const int64_t div = g.count_include_pad ? rh.padded * cw.padded : (rh.hi - rh.lo) * (cw.hi - cw.lo);
           const T v = go[oh * g.Wo + ow] / T(div);
-          for (int64_t ih = rh.lo; ih < rh.hi; ++ih)
-            for (int64_t iw = cw.lo; iw < cw.hi; ++iw) plane[ih * g.W + iw] += v;
+          for (int64_t iw = cw.lo; iw < cw.hi; ++iw) row[iw] += v;
+        }
+        for (int64_t ih = rh.lo; ih < rh.hi; ++ih) {
+          T* __restrict d = plane + ih * g.W;
+          for (int64_t iw = 0; iw < g.W; ++iw) d[iw] += row[iw];
         }
       }
     }
