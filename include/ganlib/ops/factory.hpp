@@ -77,21 +77,21 @@ Tensor<T, B> rand(const Shape& shape, Generator& gen = default_generator(), doub
 template <class T, class B>
 Tensor<T, B> copy_values(const Tensor<T, B>& x) {
   auto y = Tensor<T, B>::empty(x.shape());
-  if (x.is_contiguous())
+  if (x.is_contiguous()) {
     B::copy_within(y.data(), x.data(), size_t(x.numel()) * sizeof(T));
-  else
-    kernels::unary(B{}, Unary::copy, T(0), T(0), x.cview(), y.view());
+  } else {
+    if constexpr (is_compute_type_v<T>)
+      kernels::unary(B{}, Unary::copy, T(0), T(0), x.cview(), y.view());
+    else  // half tensors have no strided kernels
+      GANLIB_CHECK(false, "a half-precision tensor must be contiguous to be copied; got shape ",
+                   to_string(x.shape()), " with strides ", to_string(x.strides()));
+  }
   return y;
 }
 
 template <class T, class B>
 std::vector<T> Tensor<T, B>::to_vector() const {
-  Tensor c = *this;
-  if constexpr (is_compute_type_v<T>) {
-    if (!is_contiguous()) c = copy_values(*this);
-  } else {
-    GANLIB_CHECK(is_contiguous(), "to_vector: a half-precision tensor must be contiguous");
-  }
+  const Tensor c = is_contiguous() ? *this : copy_values(*this);
   std::vector<T> v(size_t(c.numel()));
   B::copy_to_host(v.data(), c.data(), v.size() * sizeof(T));
   return v;

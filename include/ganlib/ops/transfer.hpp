@@ -20,12 +20,7 @@ namespace detail {
 // x's values in a new contiguous tensor on backend To; no autograd.
 template <class To, class T, class From>
 Tensor<T, To> transfer_values(const Tensor<T, From>& x) {
-  Tensor<T, From> src = x;
-  if constexpr (is_compute_type_v<T>) {
-    if (!x.is_contiguous()) src = copy_values(x);
-  } else {
-    GANLIB_CHECK(x.is_contiguous(), "to<", To::name, ">: a half-precision tensor must be contiguous");
-  }
+  const Tensor<T, From> src = x.is_contiguous() ? x : copy_values(x);
   auto y = Tensor<T, To>::empty(x.shape());
   const size_t bytes = size_t(x.numel()) * sizeof(T);
   if constexpr (std::is_same_v<From, cpu>) {

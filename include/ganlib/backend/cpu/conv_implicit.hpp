@@ -366,13 +366,10 @@ inline void direct_kernel(int64_t nck, int64_t kw, int64_t dw, int64_t ww, int64
 
 using DirectKernel = void (*)(int64_t, int64_t, int64_t, int64_t, int64_t, const float*,
                               const float*, float*, int64_t, int64_t, float);
-template <int... R>
-constexpr auto direct_table(std::integer_sequence<int, R...>) {
-  return std::array<DirectKernel, sizeof...(R)>{&direct_kernel<R + 1>...};
-}
 // direct_kernels()[r − 1] handles a tile of r rows.
 inline const auto& direct_kernels() {
-  static constexpr auto table = direct_table(std::make_integer_sequence<int, MR>{});
+  static constexpr auto table =
+      avx512::kernels_by_rows<DirectKernel>([]<int R>() { return &direct_kernel<R>; });
   return table;
 }
 

@@ -249,13 +249,18 @@ inline void micro_kernel(int64_t kc, const float* __restrict a, const float* __r
 using MicroKernel = void (*)(int64_t, const float*, const float*, float*, int64_t, int64_t, float,
                              float, PrefetchCursor*);
 
-template <int... R>
-constexpr auto kernel_table(std::integer_sequence<int, R...>) {
-  return std::array<MicroKernel, sizeof...(R)>{&micro_kernel<R + 1>...};
+// A table of a kernel instantiated for each panel height: entry r − 1 is
+// make.operator()<r>() for r = 1 .. MR (the GEMM's and the direct conv's micro-kernels).
+template <class Kernel, class Make>
+constexpr std::array<Kernel, MR> kernels_by_rows(Make make) {
+  return [&]<int... R>(std::integer_sequence<int, R...>) {
+    return std::array<Kernel, MR>{make.template operator()<R + 1>()...};
+  }(std::make_integer_sequence<int, MR>{});
 }
 // kernels()[r - 1] handles a tile of r rows.
 inline const auto& kernels() {
-  static constexpr auto table = kernel_table(std::make_integer_sequence<int, MR>{});
+  static constexpr auto table =
+      kernels_by_rows<MicroKernel>([]<int R>() { return &micro_kernel<R>; });
   return table;
 }
 
