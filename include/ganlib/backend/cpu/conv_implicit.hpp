@@ -133,10 +133,11 @@ inline __m512 load_lanes(const float* base, int64_t sw, __mmask16 m) {
   if (sw == 1) return _mm512_maskz_loadu_ps(m, base);
   if (sw == 2) {
     // Lane t < 8 comes from element 2t of the first 16, lane t ≥ 8 from the second 16.
-    auto spread = [](unsigned bits) {  // bit t → bit 2t
-      unsigned r = 0;
-      for (int t = 0; t < 8; ++t) r |= ((bits >> t) & 1u) << (2 * t);
-      return __mmask16(r);
+    auto spread = [](unsigned bits) {  // bit t → bit 2t, for t < 8 (no loop: masks vary per call)
+      bits = (bits | (bits << 4)) & 0x0F0Fu;
+      bits = (bits | (bits << 2)) & 0x3333u;
+      bits = (bits | (bits << 1)) & 0x5555u;
+      return __mmask16(bits);
     };
     const __m512 lo = _mm512_maskz_loadu_ps(spread(m & 0xFFu), base);
     const __m512 hi = _mm512_maskz_loadu_ps(spread(unsigned(m) >> 8), base + 16);
@@ -184,17 +185,16 @@ inline void put_span(float* row, int64_t kc, int64_t q0, int64_t q1, const float
   }
 }
 
-// Lanes [q0, q1) of one row of packed B panels (as put_span) get src[j·sw] for j = q − q0 in
+// Lanes [q0, q1) of one row of packed B panels (as put_span) get src[j] for j = q − q0 in
 // [lo, hi) and zero for the other j: one masked load and one store per 16-lane group, the
 // window's zeros included (a 16-column output row is one load and one store per kernel tap).
 inline void put_window(float* row, int64_t kc, int64_t q0, int64_t q1, const float* src,
-                       int64_t sw, int64_t lo, int64_t hi) {
+                       int64_t lo, int64_t hi) {
   for (int64_t j0 = 0; q0 < q1;) {
     const int at = int(q0 & 15), n = int(std::min<int64_t>(q1 - q0, 16 - at));
     float* d = row + (q0 / NR) * NR * kc + (q0 % NR - at);
     const int64_t a = std::clamp<int64_t>(lo - j0, 0, n), b = std::clamp<int64_t>(hi - j0, a, n);
-    const __mmask16 m = lane_range(at + int(a), int(b - a));
-    const __m512 v = m ? load_lanes(src + (j0 - at) * sw, sw, m) : _mm512_setzero_ps();
+    const __m512 v = _mm512_maskz_loadu_ps(lane_range(at + int(a), int(b - a)), src + j0 - at);
     if (n == 16) _mm512_store_ps(d, v);
     else _mm512_mask_store_ps(d, lane_range(at, n), v);
     q0 += n, j0 += n;
@@ -232,7 +232,15 @@ inline void pack_col(const Conv2dGeom& g, const float* x, const ColRow* rows, in
         continue;
       }
       const float* src = x + cr.off + ih * g.W;  // src[ow·sw] is col[row][oh·Wo + ow]
-      put_window(d, kc, sg.q0, end, src + sg.ow0 * g.sw, g.sw, cr.lo - sg.ow0, cr.hi - sg.ow0);
+      if (g.sw == 1) {
+        put_window(d, kc, sg.q0, end, src + sg.ow0, cr.lo - sg.ow0, cr.hi - sg.ow0);
+        continue;
+      }
+      // Strided: the zeros apart (measured faster than masked strided loads over the window).
+      const int64_t a = std::clamp(cr.lo, sg.ow0, sg.ow1), b = std::clamp(cr.hi, a, sg.ow1);
+      put_span(d, kc, sg.q0, sg.q0 + a - sg.ow0, nullptr, 1);
+      put_span(d, kc, sg.q0 + a - sg.ow0, sg.q0 + b - sg.ow0, src + a * g.sw, g.sw);
+      put_span(d, kc, sg.q0 + b - sg.ow0, end, nullptr, 1);
     }
     // Past the segments: the tail of an output narrower than 64 segments' worth (packed
     // lane by lane) and the zero padding of the last panel.
