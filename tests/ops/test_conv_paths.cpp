@@ -152,6 +152,9 @@ const std::vector<Shape2> kShapes = {
                                                      //    the batch, weight grad split mid-image
     {2, 5, 15, 16, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 24 Wo 16: two-row direct tiles, odd Ho
     {2, 4, 17, 20, 6, 5, 5, 1, 1, 1, 0, 1, 1, 1},    // 25 5×5, Wo 16 from W 20: two-row tiles
+    {2, 7, 13, 40, 1, 4, 4, 1, 1, 2, 2, 1, 1, 1},    // 26 one output, 4×4 padding 2 (PatchGAN's last)
+    {1, 3, 9, 150, 1, 3, 3, 2, 1, 1, 1, 1, 2, 1},    // 27 one output, Wo 148: two column chunks,
+                                                     //    row stride 2, column dilation 2
 };
 
 }  // namespace
@@ -181,6 +184,8 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   CHECK((usable_input_grad(G(23)) && usable_weight_grad(G(23)) && !use_direct(G(23))));
   for (int i : {24, 25}) CHECK((use_direct(G(i)) && two_row_tiles(G(i)) && G(i).Ho % 2 == 1));
   CHECK(usable_input_grad(G(24)));  // its input gradient runs on two-row tiles too (W 16)
+  for (int i = 0; i < int(kShapes.size()); ++i)
+    CHECK(kernels::one_output::usable(G(i)) == (i == 26 || i == 27));
 #endif
 }
 

@@ -2,8 +2,8 @@
 // primitives every conv needs (forward, input gradient, weight gradient), NCHW, contiguous.
 // Contract: shapes come in a Conv2dGeom (conv2d's view: input C×H×W, output K×Ho×Wo); the
 // transposed conv is the input-gradient primitive. Results are repeatable for a thread count.
-// float on an AVX-512 build takes conv_implicit.hpp (im2col packed straight into the GEMM's
-// panels) where it applies; this file's im2col / col2im path is the general one and the
+// float on an AVX-512 build takes conv_one_output.hpp (forward, K = 1) or conv_implicit.hpp
+// (im2col packed straight into the GEMM's panels) where they apply; this file's im2col / col2im path is the general one and the
 // reference the implicit one is tested against (tests/ops/test_conv_paths.cpp).
 #pragma once
 #include <algorithm>
@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "../geometry.hpp"
+#include "conv_one_output.hpp"
 #include "conv_implicit.hpp"
 #include "gemm.hpp"
 #include "scratch.hpp"
@@ -223,8 +224,10 @@ void conv2d_weight_grad_im2col(cpu, const Conv2dGeom& g, const T* x, const T* gy
 template <class T>
 void conv2d_forward(cpu, const Conv2dGeom& g, const T* x, const T* w, const T* bias, T* y) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (one_output::usable(g)) return one_output::forward(g, x, w, bias, y);
     if (conv_implicit::usable(g)) return conv_implicit::forward(g, x, w, bias, y);
+  }
 #endif
   conv2d_forward_im2col(cpu{}, g, x, w, bias, y);
 }
