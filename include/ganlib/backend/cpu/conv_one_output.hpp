@@ -15,6 +15,12 @@
 // apart); so this path is for K = 1 only.
 #pragma once
 #if defined(__AVX512F__)
+// GCC 12 warns falsely about the _mm512_undefined_* operands inside its own intrinsics.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>
@@ -91,4 +97,7 @@ inline void forward(const Conv2dGeom& g, const float* x, const float* w, const f
 
 }  // namespace ganlib::kernels::one_output
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif  // __AVX512F__

@@ -3,8 +3,14 @@
 // Chunk boundaries depend on n and the thread count only, so results that are summed per
 // chunk are bitwise repeatable for a given thread count. GANLIB_NUM_THREADS overrides the
 // size; set_num_threads() changes it from code. Nested calls run inline (no deadlock).
+//
+// Waiting: a worker, between tasks, and the caller, for the last chunk, first poll for a while
+// (about 50 µs) before sleeping on a condition variable: a model's step runs thousands of
+// short parallel ops back to back, and a futex wake-up per op cost several percent of
+// pix2pixHD's iteration in the kernel (bench/PROFILE.md).
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -12,8 +18,24 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace ganlib::cpu_detail {
+
+// Polls done() up to kSpins times (a CPU pause between polls); true if it became true.
+inline constexpr int kSpins = 2048;
+template <class Done>
+bool spin_until(Done done) {
+  for (int i = 0; i < kSpins; ++i) {
+    if (done()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+  }
+  return done();
+}
 
 class ThreadPool {
  public:
@@ -38,12 +60,13 @@ class ThreadPool {
     count_ = count;
     next_ = 0;
     done_ = 0;
-    ++generation_;
-    cv_.notify_all();
+    generation_.fetch_add(1, std::memory_order_release);
+    if (sleepers_ > 0) cv_.notify_all();
     lock.unlock();
     in_pool_ = true;
     work();
     in_pool_ = false;
+    spin_until([&] { return done_.load(std::memory_order_acquire) == count; });
     lock.lock();
     done_cv_.wait(lock, [&] { return done_ == count_; });
     task_ = nullptr;
@@ -57,8 +80,11 @@ class ThreadPool {
         in_pool_ = true;
         uint64_t seen = 0;
         for (;;) {
+          spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
           std::unique_lock lock(mu_);
+          ++sleepers_;
           cv_.wait(lock, [&] { return quit_ || generation_ != seen; });
+          --sleepers_;
           if (quit_) return;
           seen = generation_;
           lock.unlock();
@@ -70,6 +96,7 @@ class ThreadPool {
     {
       std::lock_guard lock(mu_);
       quit_ = true;
+      generation_.fetch_add(1);  // ends the workers' polling too
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
@@ -93,8 +120,10 @@ class ThreadPool {
   std::mutex mu_;
   std::condition_variable cv_, done_cv_;
   const std::function<void(int)>* task_ = nullptr;
-  int count_ = 0, next_ = 0, done_ = 0;
-  uint64_t generation_ = 0;
+  int count_ = 0, next_ = 0;
+  std::atomic<int> done_{0};           // written under mu_, polled without it
+  std::atomic<uint64_t> generation_{0};
+  int sleepers_ = 0;                   // workers blocked on cv_ (under mu_)
   bool quit_ = false;
   static inline thread_local bool in_pool_ = false;
 };
