@@ -5,9 +5,9 @@
 // size; set_num_threads() changes it from code. Nested calls run inline (no deadlock).
 //
 // Waiting: a worker, between tasks, and the caller, for the last chunk, first poll for a while
-// (about 50 µs) before sleeping on a condition variable: a model's step runs thousands of
-// short parallel ops back to back, and a futex wake-up per op cost several percent of
-// pix2pixHD's iteration in the kernel (bench/PROFILE.md).
+// (8192 pauses, roughly 0.1–0.2 ms) before sleeping on a condition variable: a model's step
+// runs thousands of short parallel ops back to back, and a futex wake-up per op cost several
+// percent of pix2pixHD's iteration (bench/PROFILE.md).
 #pragma once
 #include <algorithm>
 #include <atomic>
@@ -25,7 +25,7 @@
 namespace ganlib::cpu_detail {
 
 // Polls done() up to kSpins times (a CPU pause between polls); true if it became true.
-inline constexpr int kSpins = 2048;
+inline constexpr int kSpins = 8192;
 template <class Done>
 bool spin_until(Done done) {
   for (int i = 0; i < kSpins; ++i) {
