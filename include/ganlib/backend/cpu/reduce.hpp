@@ -14,6 +14,18 @@
 
 namespace ganlib::kernels {
 
+// Σ p[0, n) in double, as eight interleaved partial sums (added pairwise at the end): one
+// running sum would wait on the add latency for every element.
+template <class T>
+double sum_contiguous(const T* __restrict p, int64_t n) {
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) s[j] += double(p[i + j]);
+  for (; i < n; ++i) s[0] += double(p[i]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 template <class T>
 void reduce(cpu, Reduce op, const View<const T>& x, const View<T>& out) {
   // Split dims into kept (outer loop, one output each) and reduced (inner loop).
@@ -53,7 +65,9 @@ void reduce(cpu, Reduce op, const View<const T>& x, const View<T>& out) {
         int64_t off = in_off;
         for (int d = 0; d < nr - 1; ++d) off += idx[d] * red_in[d];
         const T* p = x.data + off;
-        if (op == Reduce::sum) {
+        if (op == Reduce::sum && inner_st == 1) {
+          acc += sum_contiguous(p, inner);
+        } else if (op == Reduce::sum) {
           double s = 0;
           for (int64_t i = 0; i < inner; ++i) s += double(p[i * inner_st]);
           acc += s;
