@@ -3,8 +3,9 @@
 // Contract: shapes come in a Conv2dGeom (conv2d's view: input C×H×W, output K×Ho×Wo); the
 // transposed conv is the input-gradient primitive. Results are repeatable for a thread count.
 // float on an AVX-512 build takes conv_one_output.hpp (forward, K = 1) or conv_implicit.hpp
-// (im2col packed straight into the GEMM's panels) where they apply; this file's im2col / col2im path is the general one and the
-// reference the implicit one is tested against (tests/ops/test_conv_paths.cpp).
+// (im2col packed straight into the GEMM's panels) where they apply; this file's im2col /
+// col2im path is the general one and the reference the others are tested against
+// (tests/ops/test_conv_paths.cpp).
 #pragma once
 #include <algorithm>
 #include <cstdint>

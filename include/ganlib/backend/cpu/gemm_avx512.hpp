@@ -359,12 +359,12 @@ inline void sgemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64
   const int64_t mc_max = std::min(MC, (M + MR - 1) / MR * MR);
   const int64_t kc_max = std::min(KC, K);
   float* pb = bbuf.get(size_t(nc_max * kc_max));
-  float* pa_own = a_packed ? nullptr : abuf.get(size_t(mc_max * kc_max));
-  const auto& kern = kernels();
-  if (!a_packed && N <= NC) {
+  if (!a_packed && N <= avx512::NC) {  // one B block: no MC × KC A buffer is needed
     sgemm_streamed_a(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pb);
     return;
   }
+  float* pa_own = a_packed ? nullptr : abuf.get(size_t(mc_max * kc_max));
+  const auto& kern = kernels();
   for (int64_t ic = 0; ic < M; ic += MC) {
     const int64_t mc = std::min(MC, M - ic);
     const RowPanels rp(mc);
