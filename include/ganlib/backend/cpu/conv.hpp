@@ -2,8 +2,9 @@
 // primitives every conv needs (forward, input gradient, weight gradient), NCHW, contiguous.
 // Contract: shapes come in a Conv2dGeom (conv2d's view: input C×H×W, output K×Ho×Wo); the
 // transposed conv is the input-gradient primitive. Results are repeatable for a thread count.
-// float on an AVX-512 build takes conv_one_output.hpp (forward, K = 1) or conv_implicit.hpp
-// (im2col packed straight into the GEMM's panels) where they apply; this file's im2col /
+// float on an AVX-512 build takes conv_one_output.hpp (forward, K = 1), conv_winograd.hpp (3×3
+// stride 1, many channels and tiles) or conv_implicit.hpp (im2col packed straight into the
+// GEMM's panels) where they apply; this file's im2col /
 // col2im path is the general one and the reference the others are tested against
 // (tests/ops/test_conv_paths.cpp).
 #pragma once
@@ -15,6 +16,7 @@
 #include "../geometry.hpp"
 #include "conv_one_output.hpp"
 #include "conv_implicit.hpp"
+#include "conv_winograd.hpp"
 #include "gemm.hpp"
 #include "scratch.hpp"
 #include "tag.hpp"
@@ -220,13 +222,14 @@ void conv2d_weight_grad_im2col(cpu, const Conv2dGeom& g, const T* x, const T* gy
   }
 }
 
-// The three primitives: the implicit-im2col kernels where they apply (float, AVX-512), else
-// the im2col path above.
+// The three primitives: Winograd or the implicit-im2col kernels where they apply (float,
+// AVX-512), else the im2col path above.
 template <class T>
 void conv2d_forward(cpu, const Conv2dGeom& g, const T* x, const T* w, const T* bias, T* y) {
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
     if (one_output::usable(g)) return one_output::forward(g, x, w, bias, y);
+    if (winograd::usable(g)) return winograd::forward(g, x, w, bias, y);
     if (conv_implicit::usable(g)) return conv_implicit::forward(g, x, w, bias, y);
   }
 #endif
@@ -237,6 +240,7 @@ template <class T>
 void conv2d_input_grad(cpu, const Conv2dGeom& g, const T* gy, const T* w, T* gx) {
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
+    if (winograd::usable_input_grad(g)) return winograd::input_grad(g, gy, w, gx);
     if (conv_implicit::usable_input_grad(g)) return conv_implicit::input_grad(g, gy, w, gx);
     if (conv_implicit::usable_strided_input_grad(g)) return conv_implicit::strided_input_grad(g, gy, w, gx);
   }
@@ -247,8 +251,10 @@ void conv2d_input_grad(cpu, const Conv2dGeom& g, const T* gy, const T* w, T* gx)
 template <class T>
 void conv2d_weight_grad(cpu, const Conv2dGeom& g, const T* x, const T* gy, T* gw) {
 #if defined(__AVX512F__)
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (winograd::usable_weight_grad(g)) return winograd::weight_grad(g, x, gy, gw);
     if (conv_implicit::usable_weight_grad(g)) return conv_implicit::weight_grad(g, x, gy, gw);
+  }
 #endif
   conv2d_weight_grad_im2col(cpu{}, g, x, gy, gw);
 }
