@@ -1,7 +1,9 @@
 // tests/ops/test_conv_paths.cpp — the three conv primitives (kernels::conv2d_forward /
 // _input_grad / _weight_grad) on every CPU path against a naive double-precision convolution:
 // the implicit-im2col kernels (backend/cpu/conv_implicit.hpp: direct tiles, packed columns,
-// direct and packed weight gradients) and the im2col reference path, over awkward shapes
+// direct and packed weight gradients), Winograd F(2×2, 3×3) (backend/cpu/conv_winograd.hpp,
+// called directly on every 3×3 stride-1 shape, and reached by dispatch on one with many
+// channels) and the im2col reference path, over awkward shapes
 // (odd sizes, stride 2, dilation, groups, padding, 1×1, several images), 1 and 2 threads,
 // outputs pre-filled with NaN (every primitive must overwrite, never read, its output).
 #include <doctest/doctest.h>
@@ -92,7 +94,7 @@ double worst(const std::vector<float>& got, const std::vector<double>& want,
   return w;
 }
 
-enum class Path { dispatch, im2col };
+enum class Path { dispatch, im2col, winograd };
 
 // Runs the three primitives on one path and checks them against the naive double results.
 void check(const Shape2& s, Path path, std::mt19937& gen) {
@@ -109,12 +111,19 @@ void check(const Shape2& s, Path path, std::mt19937& gen) {
     kernels::conv2d_forward(cpu{}, g, x.data(), w.data(), b.data(), y.data());
     kernels::conv2d_input_grad(cpu{}, g, gy.data(), w.data(), gx.data());
     kernels::conv2d_weight_grad(cpu{}, g, x.data(), gy.data(), gw.data());
+  } else if (path == Path::winograd) {
+#if defined(__AVX512F__)
+    kernels::winograd::forward(g, x.data(), w.data(), b.data(), y.data());
+    kernels::winograd::input_grad(g, gy.data(), w.data(), gx.data());
+    kernels::winograd::weight_grad(g, x.data(), gy.data(), gw.data());
+#endif
   } else {
     kernels::conv2d_forward_im2col(cpu{}, g, x.data(), w.data(), b.data(), y.data());
     kernels::conv2d_input_grad_im2col(cpu{}, g, gy.data(), w.data(), gx.data());
     kernels::conv2d_weight_grad_im2col(cpu{}, g, x.data(), gy.data(), gw.data());
   }
-  INFO(describe(g), (path == Path::dispatch ? " (dispatch)" : " (im2col)"), " threads ",
+  const char* names[] = {" (dispatch)", " (im2col)", " (winograd)"};
+  INFO(describe(g), names[int(path)], " threads ",
        num_threads());
   CHECK(worst(y, want.y, want.ymag) <= 1);
   CHECK(worst(gx, want.gx, want.gxmag) <= 1);
@@ -155,7 +164,21 @@ const std::vector<Shape2> kShapes = {
     {2, 7, 13, 40, 1, 4, 4, 1, 1, 2, 2, 1, 1, 1},    // 26 one output, 4×4 padding 2 (PatchGAN's last)
     {1, 3, 9, 150, 1, 3, 3, 2, 1, 1, 1, 1, 2, 1},    // 27 one output, Wo 148: two column chunks,
                                                      //    row stride 2, column dilation 2
+    {4, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // 28 64 channels, 256 tiles: Winograd by dispatch
+    {2, 8, 13, 37, 5, 3, 3, 1, 1, 0, 2, 1, 1, 1},    // 29 Winograd: odd Ho and Wo, padding 0 × 2,
+                                                     //    20 tile columns (a partial second vector)
+    {1, 3, 6, 300, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 30 Winograd: 150 tile columns, a row in two units
 };
+
+// The shapes the Winograd kernels are run on directly (every one they fit).
+bool winograd_fits(const Shape2& s) {
+#if defined(__AVX512F__)
+  return kernels::winograd::fits(geom(s));
+#else
+  (void)s;
+  return false;
+#endif
+}
 
 }  // namespace
 
@@ -186,6 +209,15 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   CHECK(usable_input_grad(G(24)));  // its input gradient runs on two-row tiles too (W 16)
   for (int i = 0; i < int(kShapes.size()); ++i)
     CHECK(kernels::one_output::usable(G(i)) == (i == 26 || i == 27));
+  // Winograd by dispatch only where it pays (28), so the shapes above keep their paths; run
+  // directly on every shape it fits, among them the unit splits it is written for.
+  for (int i = 0; i < int(kShapes.size()); ++i) {
+    CHECK(kernels::winograd::usable(G(i)) == (i == 28));
+    CHECK(kernels::winograd::usable_input_grad(G(i)) == (i == 28));
+  }
+  for (int i : {0, 1, 11, 12, 16, 23, 24, 28, 29, 30}) CHECK(winograd_fits(kShapes[size_t(i)]));
+  CHECK(kernels::winograd::Tiling(G(30), 1).segs == 2);
+  CHECK(kernels::winograd::Tiling(G(29), 1).tw == 20);
 #endif
 }
 
@@ -197,32 +229,34 @@ TEST_CASE("conv paths: forward, input and weight gradients against a naive doubl
     for (const auto& s : kShapes) {
       check(s, Path::dispatch, gen);
       check(s, Path::im2col, gen);
+      if (winograd_fits(s)) check(s, Path::winograd, gen);
     }
   }
   set_num_threads(before);
 }
 
-TEST_CASE("conv paths: the implicit kernels are repeatable for a thread count") {
-  const Conv2dGeom g = geom({2, 6, 17, 64, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1});
-  std::mt19937 gen(3);
-  std::normal_distribution<float> dist;
-  std::vector<float> x(size_t(g.N * g.C * g.hw_in())), w(size_t(g.K * g.ckk())),
-      gy(size_t(g.N * g.K * g.hw_out()));
-  for (auto* v : {&x, &w, &gy})
-    for (auto& e : *v) e = dist(gen);
-  auto run = [&] {
-    std::vector<float> y(gy.size()), gx(x.size()), gw(w.size());
-    kernels::conv2d_forward(cpu{}, g, x.data(), w.data(), static_cast<const float*>(nullptr),
-                            y.data());
-    kernels::conv2d_input_grad(cpu{}, g, gy.data(), w.data(), gx.data());
-    kernels::conv2d_weight_grad(cpu{}, g, x.data(), gy.data(), gw.data());
-    y.insert(y.end(), gx.begin(), gx.end());
-    y.insert(y.end(), gw.begin(), gw.end());
-    return y;
-  };
-  const int before = num_threads();
-  set_num_threads(2);
-  const auto a = run(), b = run();
-  set_num_threads(before);
-  CHECK(a == b);
+TEST_CASE("conv paths: the implicit and Winograd kernels are repeatable for a thread count") {
+  for (const Conv2dGeom& g : {geom(kShapes[1]), geom(kShapes[28])}) {
+    std::mt19937 gen(3);
+    std::normal_distribution<float> dist;
+    std::vector<float> x(size_t(g.N * g.C * g.hw_in())), w(size_t(g.K * g.ckk())),
+        gy(size_t(g.N * g.K * g.hw_out()));
+    for (auto* v : {&x, &w, &gy})
+      for (auto& e : *v) e = dist(gen);
+    auto run = [&] {
+      std::vector<float> y(gy.size()), gx(x.size()), gw(w.size());
+      kernels::conv2d_forward(cpu{}, g, x.data(), w.data(), static_cast<const float*>(nullptr),
+                              y.data());
+      kernels::conv2d_input_grad(cpu{}, g, gy.data(), w.data(), gx.data());
+      kernels::conv2d_weight_grad(cpu{}, g, x.data(), gy.data(), gw.data());
+      y.insert(y.end(), gx.begin(), gx.end());
+      y.insert(y.end(), gw.begin(), gw.end());
+      return y;
+    };
+    const int before = num_threads();
+    set_num_threads(2);
+    const auto a = run(), b = run();
+    set_num_threads(before);
+    CHECK(a == b);
+  }
 }

@@ -55,8 +55,8 @@ inline constexpr int kPositions = 16;  // the 4×4 transform domain
 // The geometries the transforms are written for.
 inline bool fits(const Conv2dGeom& g) {
   return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-         g.groups == 1 && g.ph >= 0 && g.ph <= 2 && g.pw >= 0 && g.pw <= 2 && g.N > 0 &&
-         g.Ho > 0 && g.Wo > 0 && g.C > 0 && g.K > 0;
+         g.groups == 1 && g.ph >= 0 && g.ph <= 2 && g.pw >= 0 && g.pw <= 2 && g.N > 0 && g.Ho > 0 &&
+         g.Wo > 0 && g.C > 0 && g.K > 0;
 }
 
 // 2×2 output tiles of an output map.
@@ -65,7 +65,9 @@ inline int64_t tiles_of(int64_t Ho, int64_t Wo) { return ((Ho + 1) / 2) * ((Wo +
 // Where the transforms pay (measured on BigGAN's and FlowNetS's layers, bench/PROFILE.md): both
 // channel counts large enough for the GEMMs to dwarf the transforms, and enough tiles that the
 // 16/9 larger weights are read for many columns.
-inline bool worth_it(int64_t C, int64_t K, int64_t tiles) { return C >= 64 && K >= 64 && tiles >= 256; }
+inline bool worth_it(int64_t C, int64_t K, int64_t tiles) {
+  return C >= 64 && K >= 64 && tiles >= 256;
+}
 // GANLIB_CONV_WINOGRAD=0 in the environment turns the path off (the direct kernels then run
 // every conv, e.g. to compare results bit for bit with an earlier run).
 inline bool enabled() {
@@ -125,10 +127,12 @@ inline __mmask16 inside(int64_t at, int64_t size) {
   return avx512::lanes(size - at) & __mmask16(~avx512::lanes(-at));
 }
 inline __m512 evens(__m512 a, __m512 b) {
-  return _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
+  return _mm512_permutex2var_ps(
+      a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
 }
 inline __m512 odds(__m512 a, __m512 b) {
-  return _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
+  return _mm512_permutex2var_ps(
+      a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
 }
 
 // d·B for one patch row (4 columns, one tile per lane), B as in Bᵀ = [1 0 −1 0; 0 1 1 0;
@@ -179,7 +183,8 @@ inline void output_tiles(const Tiling& t, const __m512 m[16], float bias, float*
   }
   const __m512 vb = _mm512_set1_ps(bias);
   const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  const __m512i hi =
+      _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
   const int64_t c0 = 2 * j, cols = std::min(t.Wo - c0, 2 * count);
   for (int r = 0; r < 2; ++r) {
     const int64_t oh = 2 * i + r;
@@ -277,13 +282,14 @@ inline void packed_filters(const float* w, int64_t K, int64_t C, bool flipped, B
   });
   const int64_t size = avx512::packed_a_size(rows, cols);
   parallel_for(kPositions, 1, [&](int64_t x0, int64_t x1) {
-    for (int64_t x = x0; x < x1; ++x) pack_whole_a(u.data + x * plane, rows, cols, packed.data + x * size);
+    for (int64_t x = x0; x < x1; ++x)
+      pack_whole_a(u.data + x * plane, rows, cols, packed.data + x * size);
   });
 }
 
 // V of block b for all C channels of x: v[(ξ·C + c)·ld + tile].
-inline void transform_input_block(const Tiling& t, int64_t b, const float* x, int64_t C,
-                                  float* v, int64_t ld) {
+inline void transform_input_block(const Tiling& t, int64_t b, const float* x, int64_t C, float* v,
+                                  int64_t ld) {
   const int64_t u0 = t.first_unit(b), u1 = t.end_unit(b);
   __m512 vv[kPositions];
   for (int64_t c = 0; c < C; ++c) {
@@ -294,7 +300,8 @@ inline void transform_input_block(const Tiling& t, int64_t b, const float* x, in
       for (int64_t q = 0; q < un.count; q += 16) {
         input_tiles(t, plane, un.i, un.j0 + q, vv);
         const __mmask16 m = avx512::lanes(un.count - q);
-        for (int x = 0; x < kPositions; ++x) _mm512_mask_storeu_ps(v + (x * C + c) * ld + col + q, m, vv[x]);
+        for (int x = 0; x < kPositions; ++x)
+          _mm512_mask_storeu_ps(v + (x * C + c) * ld + col + q, m, vv[x]);
       }
       col += un.count;
     }
@@ -325,8 +332,10 @@ inline void forward_packed(const Conv2dGeom& g, const float* x, const float* pu,
           float* plane = y + (un.n * K + k) * g.Ho * g.Wo;
           for (int64_t q = 0; q < un.count; q += 16) {
             const __mmask16 lanes = avx512::lanes(un.count - q);
-            for (int x = 0; x < kPositions; ++x) mm[x] = _mm512_maskz_loadu_ps(lanes, m + (x * K + k) * P + col + q);
-            output_tiles(t, mm, bias ? bias[k] : 0.f, plane, un.i, un.j0 + q, std::min<int64_t>(16, un.count - q));
+            for (int x = 0; x < kPositions; ++x)
+              mm[x] = _mm512_maskz_loadu_ps(lanes, m + (x * K + k) * P + col + q);
+            output_tiles(t, mm, bias ? bias[k] : 0.f, plane, un.i, un.j0 + q,
+                         std::min<int64_t>(16, un.count - q));
           }
           col += un.count;
         }
@@ -335,7 +344,8 @@ inline void forward_packed(const Conv2dGeom& g, const float* x, const float* pu,
   });
 }
 
-inline void forward(const Conv2dGeom& g, const float* x, const float* w, const float* bias, float* y) {
+inline void forward(const Conv2dGeom& g, const float* x, const float* w, const float* bias,
+                    float* y) {
   Buffer pu(kPositions * avx512::packed_a_size(g.K, g.C));
   packed_filters(w, g.K, g.C, false, pu);
   forward_packed(g, x, pu.data, bias, y);
@@ -376,7 +386,8 @@ inline void weight_grad(const Conv2dGeom& g, const float* x, const float* gy, fl
             for (int64_t q = 0; q < un.count; q += 16) {
               grad_tiles(t, gplane, un.i, un.j0 + q, zz);
               const __mmask16 m = avx512::lanes(un.count - q);
-              for (int x = 0; x < kPositions; ++x) _mm512_mask_storeu_ps(z + (x * K + k) * P + col + q, m, zz[x]);
+              for (int x = 0; x < kPositions; ++x)
+                _mm512_mask_storeu_ps(z + (x * K + k) * P + col + q, m, zz[x]);
             }
             col += un.count;
           }
@@ -393,7 +404,8 @@ inline void weight_grad(const Conv2dGeom& g, const float* x, const float* gy, fl
       double s[kPositions];
       for (int x = 0; x < kPositions; ++x) {
         s[x] = 0;
-        for (int ch = 0; ch < chunks; ++ch) s[x] += du.data[(int64_t(ch) * kPositions + x) * plane + f];
+        for (int ch = 0; ch < chunks; ++ch)
+          s[x] += du.data[(int64_t(ch) * kPositions + x) * plane + f];
       }
       filter_transform_adjoint(s, gw + f * 9);
     }
