@@ -214,7 +214,12 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   for (int i = 0; i < int(kShapes.size()); ++i) {
     CHECK(kernels::winograd::usable(G(i)) == (i == 28));
     CHECK(kernels::winograd::usable_input_grad(G(i)) == (i == 28));
+    CHECK(kernels::winograd::usable_weight_grad(G(i)) == (i == 28));
   }
+  Conv2dGeom half = G(28);
+  half.N = 2;  // 128 tiles: forward and input gradient by Winograd, the weight gradient not
+  CHECK((kernels::winograd::usable(half) && kernels::winograd::usable_input_grad(half) &&
+         !kernels::winograd::usable_weight_grad(half)));
   for (int i : {0, 1, 11, 12, 16, 23, 24, 28, 29, 30}) CHECK(winograd_fits(kShapes[size_t(i)]));
   CHECK(kernels::winograd::Tiling(G(30), 1).segs == 2);
   CHECK(kernels::winograd::Tiling(G(29), 1).tw == 20);

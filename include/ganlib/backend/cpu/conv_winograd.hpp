@@ -64,9 +64,10 @@ inline int64_t tiles_of(int64_t Ho, int64_t Wo) { return ((Ho + 1) / 2) * ((Wo +
 
 // Where the transforms pay (measured on BigGAN's and FlowNetS's layers, bench/PROFILE.md): both
 // channel counts large enough for the GEMMs to dwarf the transforms, and enough tiles that the
-// 16/9 larger weights are read for many columns.
-inline bool worth_it(int64_t C, int64_t K, int64_t tiles) {
-  return C >= 64 && K >= 64 && tiles >= 256;
+// 16/9 larger weights are read for many columns. The weight gradient needs more (each thread
+// sums a 16·K·C dU of its own).
+inline bool worth_it(int64_t C, int64_t K, int64_t tiles, int64_t min_tiles) {
+  return C >= 64 && K >= 64 && tiles >= min_tiles;
 }
 // GANLIB_CONV_WINOGRAD=0 in the environment turns the path off (the direct kernels then run
 // every conv, e.g. to compare results bit for bit with an earlier run).
@@ -78,12 +79,14 @@ inline bool enabled() {
   return on;
 }
 inline bool usable(const Conv2dGeom& g) {
-  return enabled() && fits(g) && worth_it(g.C, g.K, g.N * tiles_of(g.Ho, g.Wo));
+  return enabled() && fits(g) && worth_it(g.C, g.K, g.N * tiles_of(g.Ho, g.Wo), 128);
 }
 inline bool usable_input_grad(const Conv2dGeom& g) {
-  return enabled() && fits(g) && worth_it(g.K, g.C, g.N * tiles_of(g.H, g.W));
+  return enabled() && fits(g) && worth_it(g.K, g.C, g.N * tiles_of(g.H, g.W), 128);
 }
-inline bool usable_weight_grad(const Conv2dGeom& g) { return usable(g); }
+inline bool usable_weight_grad(const Conv2dGeom& g) {
+  return enabled() && fits(g) && worth_it(g.C, g.K, g.N * tiles_of(g.Ho, g.Wo), 256);
+}
 
 // ---- Tiles and blocks ----------------------------------------------------------------------
 // A unit is a run of up to `seg` tiles of one tile row of one image; a block is a run of
@@ -225,17 +228,21 @@ inline void grad_tiles(const Tiling& t, const float* gy, int64_t i, int64_t j, _
   }
 }
 
-// The 16 positions of G g Gᵀ for one 3×3 filter g (row-major), G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
-inline void filter_transform(const float g[9], float u[16]) {
-  float h[3][4];  // g Gᵀ: each filter row r → [g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2]
-  for (int r = 0; r < 3; ++r) {
-    const float a = g[3 * r], b = g[3 * r + 1], c = g[3 * r + 2];
-    h[r][0] = a, h[r][1] = 0.5f * (a + b + c), h[r][2] = 0.5f * (a - b + c), h[r][3] = c;
-  }
-  for (int q = 0; q < 4; ++q) {
-    const float a = h[0][q], b = h[1][q], c = h[2][q];
-    u[q] = a, u[4 + q] = 0.5f * (a + b + c), u[8 + q] = 0.5f * (a - b + c), u[12 + q] = c;
-  }
+// The 16 positions of G g Gᵀ for 16 filters at once (g[e] holds tap e of each lane's filter),
+// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+inline void filter_transform(const __m512 g[9], __m512 u[16]) {
+  const __m512 half = _mm512_set1_ps(0.5f);
+  // a, (a + b + c)/2, (a − b + c)/2, c
+  auto times_gt = [&](__m512 a, __m512 b, __m512 c, __m512* out, int step) {
+    const __m512 ac = _mm512_add_ps(a, c);
+    out[0] = a;
+    out[step] = _mm512_mul_ps(half, _mm512_add_ps(ac, b));
+    out[2 * step] = _mm512_mul_ps(half, _mm512_sub_ps(ac, b));
+    out[3 * step] = c;
+  };
+  __m512 h[3][4];  // g Gᵀ, a filter row at a time
+  for (int r = 0; r < 3; ++r) times_gt(g[3 * r], g[3 * r + 1], g[3 * r + 2], h[r], 1);
+  for (int q = 0; q < 4; ++q) times_gt(h[0][q], h[1][q], h[2][q], u + q, 4);
 }
 
 // The adjoint: dg = Gᵀ du G for one filter's 16 transform-domain gradients.
@@ -270,14 +277,23 @@ inline void pack_whole_a(const float* A, int64_t M, int64_t Kd, float* dst) {
 inline void packed_filters(const float* w, int64_t K, int64_t C, bool flipped, Buffer& packed) {
   const int64_t rows = flipped ? C : K, cols = flipped ? K : C, plane = rows * cols;
   Buffer u(kPositions * plane);
-  parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
+  // 16 filters of one U row per step: lane l's taps gathered from w, 9 (or 9·C) floats apart.
+  const int64_t stride = flipped ? 9 * C : 9;
+  const __m512i at =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(int(stride)));
+  parallel_for(rows, 4, [&](int64_t r0, int64_t r1) {
+    __m512 f[9], t[16];
     for (int64_t r = r0; r < r1; ++r)
-      for (int64_t q = 0; q < cols; ++q) {
+      for (int64_t q = 0; q < cols; q += 16) {
+        const __mmask16 m = avx512::lanes(cols - q);
         const float* src = flipped ? w + (q * C + r) * 9 : w + (r * C + q) * 9;
-        float f[9], t[16];
-        for (int e = 0; e < 9; ++e) f[e] = flipped ? src[8 - e] : src[e];
+        for (int e = 0; e < 9; ++e)
+          f[e] =
+              _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, at, src + (flipped ? 8 - e : e), 4);
         filter_transform(f, t);
-        for (int x = 0; x < kPositions; ++x) u.data[x * plane + r * cols + q] = t[x];
+        for (int x = 0; x < kPositions; ++x)
+          _mm512_mask_storeu_ps(u.data + x * plane + r * cols + q, m, t[x]);
       }
   });
   const int64_t size = avx512::packed_a_size(rows, cols);
