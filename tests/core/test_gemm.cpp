@@ -1,5 +1,6 @@
 // tests/core/test_gemm.cpp — kernels::gemm against a naive double-precision reference: all
-// four transpose combinations, odd and blocking-edge sizes, padded leading dimensions,
+// four transpose combinations, odd and blocking-edge sizes, few columns against a large Aᵀ
+// (gemm_skinny.hpp), padded leading dimensions,
 // alpha/beta (beta 0 over NaN garbage), K = 0, float and double, one and two threads.
 #include <doctest/doctest.h>
 
@@ -114,6 +115,26 @@ TEST_CASE("gemm float: blocking edges (several K, M and N blocks)") {
     CAPTURE(threads);
     sweep<float>(
         {}, {{257, 801, 771}, {2100, 40, 130}, {45, 1100, 33}, {130, 65, 1300}, {2100, 2080, 20}});
+  }
+  set_num_threads(saved);
+}
+
+TEST_CASE("gemm float: few columns against a large Aᵀ (gemm_skinny's strips)") {
+  // M·K ≥ 2²⁰ with N ≤ 32 takes gemm_skinny.hpp when A is transposed (each column group width,
+  // a partial last strip, two groups at N 17 and 32); the untransposed cases run beside them.
+  const std::vector<std::array<int64_t, 3>> shapes = {{1100, 1, 1000},  {1100, 3, 1000},
+                                                      {1043, 8, 1024},  {1100, 13, 1000},
+                                                      {1100, 17, 1000}, {1030, 32, 1030}};
+#if defined(__AVX512F__)
+  for (const auto& s : shapes) CHECK(kernels::avx512::skinny::usable(true, s[0], s[1], s[2]));
+  CHECK(!kernels::avx512::skinny::usable(false, 1100, 8, 1000));
+  CHECK(!kernels::avx512::skinny::usable(true, 1100, 33, 1000));
+#endif
+  const int saved = num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    CAPTURE(threads);
+    sweep<float>({}, shapes);
   }
   set_num_threads(saved);
 }

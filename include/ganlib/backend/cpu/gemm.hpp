@@ -4,7 +4,8 @@
 // leading dimension; beta == 0 overwrites C without reading it (NaN garbage is fine).
 // Paths: float on an AVX-512 build uses the packed micro-kernel GEMM in gemm_avx512.hpp
 // (87-95% of the FMA peak on one core for 1024², 2048² and conv-like shapes, vs Eigen's
-// 63-68%; bench/GEMM.md); double, and float without AVX-512, use gemm_eigen: one Eigen GEMM
+// 63-68%; bench/GEMM.md), or gemm_skinny.hpp for Aᵀ against a few columns (a deep conv's
+// input gradient); double, and float without AVX-512, use gemm_eigen: one Eigen GEMM
 // per thread on a panel of N (or M when N is small).
 #pragma once
 // GCC 12 reports false -W(maybe-)uninitialized inside its own AVX-512 intrinsics (their
@@ -19,6 +20,7 @@
 #include <type_traits>
 
 #include "gemm_avx512.hpp"
+#include "gemm_skinny.hpp"
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
@@ -72,6 +74,8 @@ void gemm(cpu, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T al
   }
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
+    if (avx512::skinny::usable(trans_a, M, N, K))
+      return avx512::skinny::sgemm_at(trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     avx512::sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
