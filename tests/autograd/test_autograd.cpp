@@ -1,4 +1,5 @@
-// tests/autograd/test_autograd.cpp — the engine's contract: accumulation, shared nodes, no_grad,
+// tests/autograd/test_autograd.cpp — the engine's contract: accumulation, adopted and copied
+// leaf gradients, shared nodes, no_grad,
 // detach, graph release, version counters, non-scalar seeds, grad(), and double backward
 // (an R1 gradient penalty checked by finite differences).
 #include <doctest/doctest.h>
@@ -13,6 +14,35 @@ TEST_CASE("backward adds into .grad and never overwrites") {
   sum(square(x)).backward();
   sum(mul_scalar(x, 3.0)).backward();
   CHECK(x.grad().to_vector() == std::vector<double>{2 + 3, 4 + 3, 6 + 3});
+}
+
+TEST_CASE("a leaf adopts a fresh gradient but never one another leaf or tensor shares") {
+  // add's backward hands the same gradient to both inputs: each .grad must be its own buffer.
+  auto a = from_vector<double>({1, 2}).requires_grad_();
+  auto b = from_vector<double>({3, 4}).requires_grad_();
+  sum(add(a, b)).backward();
+  auto ga = a.grad();
+  add_(ga, from_vector<double>({10, 10}));
+  CHECK(b.grad().to_vector() == std::vector<double>{1, 1});
+  CHECK(a.grad().to_vector() == std::vector<double>{11, 11});
+  CHECK(!a.grad().same_storage(b.grad()));
+  // A seed the caller keeps is copied too, so accumulating into .grad leaves it alone.
+  auto c = from_vector<double>({5, 6}).requires_grad_();
+  const auto seed = from_vector<double>({1, 2});
+  c.backward(seed);
+  c.backward(seed);
+  CHECK(seed.to_vector() == std::vector<double>{1, 2});
+  CHECK(c.grad().to_vector() == std::vector<double>{2, 4});
+  // What sole_owner() accepts: a whole buffer with one handle; not a view, an alias or a leaf.
+  auto t = from_vector<double>({1, 2, 3});
+  CHECK(t.sole_owner());
+  CHECK(!t.narrow(0, 0, 2).sole_owner());
+  {
+    const auto alias = t.detach();
+    CHECK(!t.sole_owner());
+  }
+  CHECK(t.sole_owner());
+  CHECK(!from_vector<double>({1}).requires_grad_().sole_owner());
 }
 
 TEST_CASE("a value used twice gets both gradients (shared node, summed before its backward)") {

@@ -50,7 +50,9 @@ std::vector<Tensor<T, B>> run_backward(const Tensor<T, B>& root, Tensor<T, B> se
     }
     TensorT target = leaf;
     TensorT cur = target.grad();
-    if (!cur.defined()) target.set_grad(create_graph ? g : g.detach().clone());
+    // A fresh gradient nobody else holds becomes .grad as it is; anything shared is copied,
+    // so later accumulation into .grad cannot write through to another tensor.
+    if (!cur.defined()) target.set_grad(create_graph || g.sole_owner() ? g : g.detach().clone());
     else if (create_graph || cur.requires_grad()) target.set_grad(add(cur, g));
     else add_(cur, g);
   };

@@ -160,6 +160,15 @@ class Tensor {
   void bump_version() const { ++impl().storage->version; }
   bool same_storage(const Tensor& o) const { return impl().storage == o.impl().storage; }
   const TensorImpl<T, B>* id() const { return impl_.get(); }
+  // True when this handle is the only one on a whole, contiguous buffer of its own: no other
+  // tensor or view shares the values and no graph links it. The autograd engine adopts such a
+  // gradient as a leaf's .grad instead of copying it (as PyTorch's AccumulateGrad does).
+  bool sole_owner() const {
+    const TensorImpl<T, B>& i = impl();
+    return impl_.use_count() == 1 && i.storage && i.storage.use_count() == 1 && !i.grad_fn &&
+           !i.requires_grad && !i.grad && i.offset == 0 && i.storage->size == numel() &&
+           is_contiguous();
+  }
 
   // Shares storage, cut from the graph.
   Tensor detach() const { return alias(*this, shape(), strides(), offset()); }
