@@ -303,25 +303,32 @@ inline void packed_filters(const float* w, int64_t K, int64_t C, bool flipped, B
   });
 }
 
-// V of block b for all C channels of x: v[(ξ·C + c)·ld + tile].
-inline void transform_input_block(const Tiling& t, int64_t b, const float* x, int64_t C, float* v,
-                                  int64_t ld) {
-  const int64_t u0 = t.first_unit(b), u1 = t.end_unit(b);
-  __m512 vv[kPositions];
-  for (int64_t c = 0; c < C; ++c) {
+// The 16 transform-domain positions of every tile of block b, for `channels` planes of src
+// (plane_size floats each): dst[(ξ·channels + c)·ld + tile]. tiles(t, plane, i, j, out)
+// transforms the 16 tiles from tile column j of tile row i (input_tiles or grad_tiles).
+template <class Tiles>
+inline void transform_block(const Tiling& t, int64_t b, const float* src, int64_t channels,
+                            int64_t plane_size, Tiles tiles, float* dst, int64_t ld) {
+  __m512 out[kPositions];
+  for (int64_t c = 0; c < channels; ++c) {
     int64_t col = 0;
-    for (int64_t u = u0; u < u1; ++u) {
+    for (int64_t u = t.first_unit(b); u < t.end_unit(b); ++u) {
       const Tiling::Unit un = t.unit(u);
-      const float* plane = x + (un.n * C + c) * t.H * t.W;
+      const float* plane = src + (un.n * channels + c) * plane_size;
       for (int64_t q = 0; q < un.count; q += 16) {
-        input_tiles(t, plane, un.i, un.j0 + q, vv);
+        tiles(t, plane, un.i, un.j0 + q, out);
         const __mmask16 m = avx512::lanes(un.count - q);
         for (int x = 0; x < kPositions; ++x)
-          _mm512_mask_storeu_ps(v + (x * C + c) * ld + col + q, m, vv[x]);
+          _mm512_mask_storeu_ps(dst + (x * channels + c) * ld + col + q, m, out[x]);
       }
       col += un.count;
     }
   }
+}
+// V of block b for all C channels of x.
+inline void transform_input_block(const Tiling& t, int64_t b, const float* x, int64_t C, float* v,
+                                  int64_t ld) {
+  transform_block(t, b, x, C, t.H * t.W, input_tiles, v, ld);
 }
 
 // ---- The three primitives ------------------------------------------------------------------
@@ -387,27 +394,13 @@ inline void weight_grad(const Conv2dGeom& g, const float* x, const float* gy, fl
     static thread_local avx512::PackBuffer vbuf, zbuf;
     float* v = vbuf.get(size_t(kPositions * C * P));
     float* z = zbuf.get(size_t(kPositions * K * P));
-    __m512 zz[kPositions];
     for (int64_t ch = c0; ch < c1; ++ch) {
       float* acc = du.data + ch * kPositions * plane;
       const int64_t b0 = t.blocks * ch / chunks, b1 = t.blocks * (ch + 1) / chunks;
       for (int64_t b = b0; b < b1; ++b) {
         transform_input_block(t, b, x, C, v, P);
-        const int64_t u0 = t.first_unit(b), u1 = t.end_unit(b), cols = t.columns(b);
-        for (int64_t k = 0; k < K; ++k) {
-          int64_t col = 0;
-          for (int64_t u = u0; u < u1; ++u) {
-            const Tiling::Unit un = t.unit(u);
-            const float* gplane = gy + (un.n * K + k) * g.Ho * g.Wo;
-            for (int64_t q = 0; q < un.count; q += 16) {
-              grad_tiles(t, gplane, un.i, un.j0 + q, zz);
-              const __mmask16 m = avx512::lanes(un.count - q);
-              for (int x = 0; x < kPositions; ++x)
-                _mm512_mask_storeu_ps(z + (x * K + k) * P + col + q, m, zz[x]);
-            }
-            col += un.count;
-          }
-        }
+        transform_block(t, b, gy, K, g.Ho * g.Wo, grad_tiles, z, P);  // A dy Aᵀ
+        const int64_t cols = t.columns(b);
         for (int x = 0; x < kPositions; ++x)
           avx512::sgemm_serial(false, true, K, C, cols, 1.f, z + x * K * P, P, v + x * C * P, P,
                                b == b0 ? 0.f : 1.f, acc + x * plane, C);
