@@ -168,6 +168,10 @@ const std::vector<Shape2> kShapes = {
     {2, 8, 13, 37, 5, 3, 3, 1, 1, 0, 2, 1, 1, 1},    // 29 Winograd: odd Ho and Wo, padding 0 × 2,
                                                      //    20 tile columns (a partial second vector)
     {1, 3, 6, 300, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1},    // 30 Winograd: 150 tile columns, a row in two units
+    {1, 3, 12, 140, 4, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 31 4×4 stride 2, Wo 70: weight grad by column phases
+    {2, 5, 9, 131, 6, 3, 3, 2, 2, 2, 1, 1, 1, 1},    // 32 3×3 stride 2 (phases of 2 and 1 taps), row pad 2
+    {1, 2, 7, 200, 3, 3, 2, 1, 3, 0, 1, 1, 1, 1},    // 33 column stride 3 > kw: a phase without taps
+    {1, 4, 8, 130, 6, 3, 3, 2, 2, 1, 1, 1, 1, 2},    // 34 column phases with groups 2
 };
 
 // The shapes the Winograd kernels are run on directly (every one they fit).
@@ -222,6 +226,9 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
          !kernels::winograd::usable_weight_grad(half)));
   for (int i : {0, 1, 11, 12, 16, 23, 24, 28, 29, 30}) CHECK(winograd_fits(kShapes[size_t(i)]));
   CHECK(kernels::winograd::Tiling(G(30), 1).segs == 2);
+  // Strided weight gradients by column phases from 64 output columns; narrower ones on im2col.
+  for (int i : {31, 32, 33, 34}) CHECK((usable_strided_weight_grad(G(i)) && !usable_weight_grad(G(i))));
+  for (int i : {4, 13, 14, 15, 17, 18}) CHECK(!usable_strided_weight_grad(G(i)));
   CHECK(kernels::winograd::Tiling(G(29), 1).tw == 20);
 #endif
 }

@@ -254,6 +254,8 @@ void conv2d_weight_grad(cpu, const Conv2dGeom& g, const T* x, const T* gy, T* gw
   if constexpr (std::is_same_v<T, float>) {
     if (winograd::usable_weight_grad(g)) return winograd::weight_grad(g, x, gy, gw);
     if (conv_implicit::usable_weight_grad(g)) return conv_implicit::weight_grad(g, x, gy, gw);
+    if (conv_implicit::usable_strided_weight_grad(g))
+      return conv_implicit::strided_weight_grad(g, x, gy, gw);
   }
 #endif
   conv2d_weight_grad_im2col(cpu{}, g, x, gy, gw);
