@@ -14,6 +14,11 @@
 #include "strided_loop.hpp"
 #include "tag.hpp"
 
+// GCC 12 warns falsely about the _mm512_undefined_* operand inside its own _mm512_sqrt_*.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 namespace ganlib::cpu_detail {
 // y = sqrt(x) over n contiguous elements. GCC does not vectorise std::sqrt without
 // -fno-math-errno (it keeps a scalar sqrtss and a call for errno), which made Adam's sqrt pass
@@ -31,6 +36,9 @@ void sqrt_contiguous(const T* __restrict x, T* __restrict y, int64_t n) {
   for (; i < n; ++i) y[i] = std::sqrt(x[i]);
 }
 }  // namespace ganlib::cpu_detail
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 namespace ganlib::kernels {
 

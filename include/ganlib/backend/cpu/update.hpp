@@ -17,6 +17,11 @@
 #include "tag.hpp"
 #include "thread_pool.hpp"
 
+// GCC 12 warns falsely about the _mm512_undefined_* operand inside its own _mm512_sqrt_*.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 namespace ganlib::kernels {
 
 template <class T>
@@ -87,3 +92,6 @@ void unscale_grad(cpu, T* g, int64_t n, T inv, T* found_inf) {
 inline bool in_graph_capture(cpu) { return false; }
 
 }  // namespace ganlib::kernels
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
