@@ -4,9 +4,8 @@
 // transposed conv is the input-gradient primitive. Results are repeatable for a thread count.
 // float on an AVX-512 build takes conv_one_output.hpp (forward, K = 1), conv_winograd.hpp (3×3
 // stride 1, many channels and tiles) or conv_implicit.hpp (im2col packed straight into the
-// GEMM's panels) where they apply; this file's im2col /
-// col2im path is the general one and the reference the others are tested against
-// (tests/ops/test_conv_paths.cpp).
+// GEMM's panels) where they apply; this file's im2col / col2im path is the general one and the
+// reference the others are tested against (tests/ops/test_conv_paths.cpp).
 #pragma once
 #include <algorithm>
 #include <cstdint>

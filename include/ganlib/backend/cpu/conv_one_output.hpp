@@ -28,6 +28,7 @@
 #include <cstdint>
 
 #include "../geometry.hpp"
+#include "gemm_avx512.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib::kernels::one_output {
@@ -37,12 +38,6 @@ inline constexpr int V = 8;  // 16-lane sums per chunk: enough independent chain
 inline bool usable(const Conv2dGeom& g) {
   return g.sw == 1 && g.groups == 1 && g.K == 1 && g.N > 0 && g.hw_out() > 0 && g.ckk() > 0 &&
          g.kw <= 16;
-}
-
-// Lanes [lo, hi) ∩ [0, 16) of a 16-lane mask.
-inline __mmask16 lanes_between(int64_t lo, int64_t hi) {
-  lo = std::clamp<int64_t>(lo, 0, 16), hi = std::clamp<int64_t>(hi, lo, 16);
-  return __mmask16(((1u << (hi - lo)) - 1u) << lo);
 }
 
 // y[oh][ow0 : ow0 + V·16) of one image (the lanes past Wo are not stored), with the bias.
@@ -57,7 +52,7 @@ inline void row_chunk(const Conv2dGeom& g, const float* x, const float* w, float
   for (int64_t kj = 0; kj < g.kw; ++kj)
     for (int v = 0; v < V; ++v) {
       const int64_t iw0 = ow0 + 16 * v - g.pw + kj * g.dw;
-      mask[size_t(kj)][size_t(v)] = lanes_between(-iw0, g.W - iw0);
+      mask[size_t(kj)][size_t(v)] = avx512::lanes_between(-iw0, g.W - iw0);
     }
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t ki = 0; ki < g.kh; ++ki) {
@@ -76,8 +71,7 @@ inline void row_chunk(const Conv2dGeom& g, const float* x, const float* w, float
     }
 #pragma GCC unroll 8
   for (int v = 0; v < V; ++v)
-    _mm512_mask_storeu_ps(y + oh * g.Wo + ow0 + 16 * v, lanes_between(0, g.Wo - ow0 - 16 * v),
-                          acc[v]);
+    _mm512_mask_storeu_ps(y + oh * g.Wo + ow0 + 16 * v, avx512::lanes(g.Wo - ow0 - 16 * v), acc[v]);
 }
 
 // y [N, 1, Ho, Wo] = conv2d(x, w) (+ bias).

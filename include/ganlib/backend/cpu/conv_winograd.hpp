@@ -126,9 +126,7 @@ struct Tiling {
 
 // ---- Transforms ----------------------------------------------------------------------------
 // Lanes l with 0 ≤ at + l < size.
-inline __mmask16 inside(int64_t at, int64_t size) {
-  return avx512::lanes(size - at) & __mmask16(~avx512::lanes(-at));
-}
+inline __mmask16 inside(int64_t at, int64_t size) { return avx512::lanes_between(-at, size - at); }
 inline __m512 evens(__m512 a, __m512 b) {
   return _mm512_permutex2var_ps(
       a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);

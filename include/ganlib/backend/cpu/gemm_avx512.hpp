@@ -70,6 +70,10 @@ static_assert(MR >= 1 && MR <= 14, "MR x 2 accumulators must leave registers for
 inline __mmask16 lanes(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << std::max<int64_t>(n, 0)) - 1u);
 }
+// Lane mask for lanes [lo, hi), both clamped to 0..16 (empty when hi ≤ lo).
+inline __mmask16 lanes_between(int64_t lo, int64_t hi) {
+  return __mmask16(lanes(hi) & ~lanes(lo));
+}
 
 // Per-thread packing buffers, grown on demand and kept for the thread's lifetime (the pool's
 // workers live as long as the process, so steady-state GEMMs allocate nothing).
