@@ -287,6 +287,48 @@ TEST_CASE("image: missing, empty, folder, garbage, corrupt and truncated files n
   CHECK(has(msg, "is a truncated PNG"));
 }
 
+TEST_CASE("image: a JPEG scan using a Huffman table never defined is refused (stb 2.27 reads out of bounds)") {
+  TempDir dir;
+  const auto jpg = encode_jpeg(gradient_image(16, 16), 90);
+  size_t sos = 0;
+  for (size_t i = 2; i + 14 < jpg.size(); ++i)
+    if (jpg[i] == 0xff && jpg[i + 1] == 0xda) { sos = i; break; }
+  REQUIRE(sos > 0);
+  REQUIRE(jpg[sos + 4] == 3);  // three components: (id, DC/AC tables) at sos + 5 + 2k
+  CHECK(io::detail::jpeg_problem(jpg) == nullptr);
+  for (const uint8_t tables : {uint8_t(0x13), uint8_t(0x31), uint8_t(0x02)}) {
+    CAPTURE(int(tables));
+    auto bad = jpg;
+    bad[sos + 10] = tables;  // the third component's table ids: AC 3, DC 3, AC 2 never defined
+    write_bytes(dir / "undef.jpg", bad);
+    const std::string msg = error_of([&] { read_image(dir / "undef.jpg"); });
+    CHECK(has(msg, dir / "undef.jpg"));
+    CHECK(has(msg, "is a corrupt JPEG (a scan uses a Huffman table that was never defined)"));
+  }
+  // Progressive scans decode with one table each: a first DC scan with the DC table only, an AC
+  // scan with the AC table only, a DC refinement with none. Segments: SOI, SOF (progressive or
+  // baseline), DHT defining DC table 0 (one 1-bit code) and AC table 1, an SOS, EOI.
+  auto stream = [](uint8_t sof, uint8_t tables, uint8_t ss, uint8_t se, uint8_t ahal) {
+    std::vector<uint8_t> s = {0xff, 0xd8, 0xff, sof, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0};
+    const std::vector<uint8_t> table = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    s.insert(s.end(), {0xff, 0xc4, 0, 2 + 2 * 18, 0x00});
+    s.insert(s.end(), table.begin(), table.end());
+    s.push_back(0x11);
+    s.insert(s.end(), table.begin(), table.end());
+    s.insert(s.end(), {0xff, 0xda, 0, 8, 1, 1, tables, ss, se, ahal, 0x00, 0xff, 0xd9});
+    return s;
+  };
+  const uint8_t baseline = 0xc0, progressive = 0xc2;
+  CHECK(io::detail::jpeg_problem(stream(baseline, 0x01, 0, 63, 0)) == nullptr);
+  CHECK(io::detail::jpeg_problem(stream(baseline, 0x00, 0, 63, 0)) != nullptr);  // AC 0 undefined
+  CHECK(io::detail::jpeg_problem(stream(baseline, 0x11, 0, 63, 0)) != nullptr);  // DC 1 undefined
+  CHECK(io::detail::jpeg_problem(stream(progressive, 0x00, 0, 0, 0)) == nullptr);    // DC first scan
+  CHECK(io::detail::jpeg_problem(stream(progressive, 0x10, 0, 0, 0)) != nullptr);    // ... DC 1 undefined
+  CHECK(io::detail::jpeg_problem(stream(progressive, 0x22, 0, 0, 0x10)) == nullptr); // DC refinement
+  CHECK(io::detail::jpeg_problem(stream(progressive, 0x21, 1, 63, 0)) == nullptr);   // AC scan
+  CHECK(io::detail::jpeg_problem(stream(progressive, 0x00, 1, 63, 0x21)) != nullptr);// ... AC 0 undefined
+}
+
 TEST_CASE("image: a huge declared size is refused from the header, before decoding") {
   TempDir dir;
   // PNG: IHDR width/height at bytes 16..23 (chunk type at 12, 13 data bytes).

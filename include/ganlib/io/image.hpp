@@ -126,8 +126,10 @@ inline bool is_png(const std::vector<uint8_t>& b) {
 // JPEGs cut short inside the entropy-coded data (it pads with zeros and returns a partly grey
 // image), so the end-of-image marker must be there. And the stb_image 2.27 that Debian ships
 // writes out of bounds on a Huffman table whose 16 code counts sum past 256 (stb issues
-// #1289/#1291, fixed in 2.28), so such tables are refused here. Returns the problem, or
-// nullptr. Non-JPEG data passes.
+// #1289/#1291, fixed in 2.28), so such tables are refused here. It also decodes a scan whose
+// Huffman table was never defined from uninitialised memory (2.27 does not check the symbol
+// index that table yields: an out-of-bounds read), so every table a scan will decode with must
+// have come in an earlier DHT segment. Returns the problem, or nullptr. Non-JPEG data passes.
 inline const char* jpeg_problem(const std::vector<uint8_t>& b) {
   // stb takes 0xff, any number of 0xff fill bytes, then 0xd8 as the start of a JPEG: so must we.
   const size_t n = b.size();
@@ -136,6 +138,8 @@ inline const char* jpeg_problem(const std::vector<uint8_t>& b) {
   while (i < n && b[i] == 0xff) ++i;
   if (i >= n || b[i] != 0xd8) return nullptr;
   ++i;
+  bool progressive = false;
+  bool defined[2][4] = {};  // [DC, AC][table id]: seen in a DHT segment
   for (;;) {
     if (i >= n) return "truncated JPEG (no end-of-image marker)";
     if (b[i] != 0xff) return "corrupt JPEG (expected a marker)";
@@ -157,8 +161,26 @@ inline const char* jpeg_problem(const std::vector<uint8_t>& b) {
         size_t count = 0;
         for (size_t k = 1; k <= 16; ++k) count += b[t + k];
         if (count > 256) return "corrupt JPEG (Huffman table with more than 256 codes)";
+        defined[b[t] >> 4][b[t] & 15] = true;
         t += 17 + count;
         if (t > end) return "corrupt JPEG (Huffman table runs past its segment)";
+      }
+    }
+    if (m == 0xc2) progressive = true;
+    if (m == 0xda && len >= 3 && len == 6 + 2 * size_t(b[i + 2])) {
+      // SOS: (component, DC/AC table ids) per component, then Ss, Se, Ah/Al. A baseline scan
+      // decodes with both tables; a progressive one with the DC table in a first DC scan
+      // (Ss = 0, Ah = 0) and with the AC table in an AC scan (Se > 0). (A malformed SOS is
+      // left to stb, which refuses it.)
+      const size_t ns = b[i + 2], ss = b[i + 3 + 2 * ns], se = b[i + 4 + 2 * ns];
+      const size_t ah = b[i + 5 + 2 * ns] >> 4;
+      const bool uses_dc = !progressive || (ss == 0 && ah == 0);
+      const bool uses_ac = !progressive || se > 0;
+      for (size_t k = 0; k < ns; ++k) {
+        const uint8_t tables = b[i + 4 + 2 * k];
+        if ((uses_dc && (tables >> 4) < 4 && !defined[0][tables >> 4]) ||
+            (uses_ac && (tables & 15) < 4 && !defined[1][tables & 15]))
+          return "corrupt JPEG (a scan uses a Huffman table that was never defined)";
       }
     }
     i = end;
