@@ -1,7 +1,8 @@
 // tests/ops/test_conv_paths.cpp — the three conv primitives (kernels::conv2d_forward /
 // _input_grad / _weight_grad) on every CPU path against a naive double-precision convolution:
 // the implicit-im2col kernels (backend/cpu/conv_implicit.hpp: direct tiles, packed columns,
-// direct and packed weight gradients), Winograd F(2×2, 3×3) (backend/cpu/conv_winograd.hpp,
+// direct and packed weight gradients), the one-output kernels (conv_one_output.hpp, called
+// directly on every shape they accept), Winograd F(2×2, 3×3) (backend/cpu/conv_winograd.hpp,
 // called directly on every 3×3 stride-1 shape, and reached by dispatch on one with many
 // channels) and the im2col reference path, over awkward shapes
 // (odd sizes, stride 2, dilation, groups, padding, 1×1, several images), 1 and 2 threads,
@@ -94,7 +95,7 @@ double worst(const std::vector<float>& got, const std::vector<double>& want,
   return w;
 }
 
-enum class Path { dispatch, im2col, winograd };
+enum class Path { dispatch, im2col, winograd, one_output };
 
 // Runs the three primitives on one path and checks them against the naive double results.
 void check(const Shape2& s, Path path, std::mt19937& gen) {
@@ -117,12 +118,18 @@ void check(const Shape2& s, Path path, std::mt19937& gen) {
     kernels::winograd::input_grad(g, gy.data(), w.data(), gx.data());
     kernels::winograd::weight_grad(g, x.data(), gy.data(), gw.data());
 #endif
+  } else if (path == Path::one_output) {
+#if defined(__AVX512F__)
+    kernels::one_output::forward(g, x.data(), w.data(), b.data(), y.data());
+    kernels::one_output::input_grad(g, gy.data(), w.data(), gx.data());
+    kernels::one_output::weight_grad(g, x.data(), gy.data(), gw.data());
+#endif
   } else {
     kernels::conv2d_forward_im2col(cpu{}, g, x.data(), w.data(), b.data(), y.data());
     kernels::conv2d_input_grad_im2col(cpu{}, g, gy.data(), w.data(), gx.data());
     kernels::conv2d_weight_grad_im2col(cpu{}, g, x.data(), gy.data(), gw.data());
   }
-  const char* names[] = {" (dispatch)", " (im2col)", " (winograd)"};
+  const char* names[] = {" (dispatch)", " (im2col)", " (winograd)", " (one output)"};
   INFO(describe(g), names[int(path)], " threads ",
        num_threads());
   CHECK(worst(y, want.y, want.ymag) <= 1);
@@ -172,12 +179,26 @@ const std::vector<Shape2> kShapes = {
     {2, 5, 9, 131, 6, 3, 3, 2, 2, 2, 1, 1, 1, 1},    // 32 3×3 stride 2 (phases of 2 and 1 taps), row pad 2
     {1, 2, 7, 200, 3, 3, 2, 1, 3, 0, 1, 1, 1, 1},    // 33 column stride 3 > kw: a phase without taps
     {1, 4, 8, 130, 6, 3, 3, 2, 2, 1, 1, 1, 1, 2},    // 34 column phases with groups 2
+    {1, 9, 6, 10, 1, 4, 4, 1, 1, 2, 2, 1, 1, 1},     // 35 one output on a small map (the coarsest
+                                                     //    PatchGAN's): Wo 11, 9 channels in 8 sums
+    {3, 20, 13, 40, 1, 5, 5, 2, 1, 0, 3, 2, 1, 1},   // 36 one output: row stride and dilation 2,
+                                                     //    5×5, Wo 42 (4 vectors, 2 sets of sums)
 };
 
 // The shapes the Winograd kernels are run on directly (every one they fit).
 bool winograd_fits(const Shape2& s) {
 #if defined(__AVX512F__)
   return kernels::winograd::fits(geom(s));
+#else
+  (void)s;
+  return false;
+#endif
+}
+
+// The shapes the one-output kernels are run on directly (every one they accept).
+bool one_output_fits(const Shape2& s) {
+#if defined(__AVX512F__)
+  return kernels::one_output::usable(geom(s));
 #else
   (void)s;
   return false;
@@ -192,7 +213,7 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   auto G = [](int i) { return geom(kShapes[size_t(i)]); };
   for (int i : {0, 1, 2, 6, 7, 12}) CHECK(use_direct(G(i)));
   for (int i : {3, 4, 5, 9, 10, 11, 13, 14, 15, 16, 17}) CHECK(!use_direct(G(i)));
-  for (int i = 0; i < int(kShapes.size()); ++i) CHECK(usable(G(i)) == (i != 8));
+  for (int i = 0; i < int(kShapes.size()); ++i) CHECK(usable(G(i)) == (i != 8 && i != 35));
   for (int i : {0, 1, 3, 7, 12}) CHECK(use_direct_weight_grad(G(i)));
   for (int i : {4, 9, 13, 14, 15, 17}) CHECK(!usable_weight_grad(G(i)));
   CHECK(usable_weight_grad(G(16)));
@@ -212,7 +233,11 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   for (int i : {24, 25}) CHECK((use_direct(G(i)) && two_row_tiles(G(i)) && G(i).Ho % 2 == 1));
   CHECK(usable_input_grad(G(24)));  // its input gradient runs on two-row tiles too (W 16)
   for (int i = 0; i < int(kShapes.size()); ++i)
-    CHECK(kernels::one_output::usable(G(i)) == (i == 26 || i == 27));
+    CHECK(kernels::one_output::usable(G(i)) == (i == 26 || i == 27 || i == 35 || i == 36));
+  CHECK(kernels::one_output::vectors_for(G(35).Wo) == 1);  // and its gradients by dispatch:
+  CHECK((!usable_input_grad(G(35)) && !usable_strided_input_grad(G(35)) &&
+         !usable_weight_grad(G(35)) && !usable_strided_weight_grad(G(35))));
+  CHECK(kernels::one_output::vectors_for(G(36).Wo) == 4);
   // Winograd by dispatch only where it pays (28), so the shapes above keep their paths; run
   // directly on every shape it fits, among them the unit splits it is written for.
   for (int i = 0; i < int(kShapes.size()); ++i) {
@@ -242,6 +267,7 @@ TEST_CASE("conv paths: forward, input and weight gradients against a naive doubl
       check(s, Path::dispatch, gen);
       check(s, Path::im2col, gen);
       if (winograd_fits(s)) check(s, Path::winograd, gen);
+      if (one_output_fits(s)) check(s, Path::one_output, gen);
     }
   }
   set_num_threads(before);

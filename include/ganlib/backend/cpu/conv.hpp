@@ -2,7 +2,7 @@
 // primitives every conv needs (forward, input gradient, weight gradient), NCHW, contiguous.
 // Contract: shapes come in a Conv2dGeom (conv2d's view: input C×H×W, output K×Ho×Wo); the
 // transposed conv is the input-gradient primitive. Results are repeatable for a thread count.
-// float on an AVX-512 build takes conv_one_output.hpp (forward, K = 1), conv_winograd.hpp (3×3
+// float on an AVX-512 build takes conv_one_output.hpp (K = 1), conv_winograd.hpp (3×3
 // stride 1, many channels and tiles) or conv_implicit.hpp (im2col packed straight into the
 // GEMM's panels) where they apply; this file's im2col / col2im path is the general one and the
 // reference the others are tested against (tests/ops/test_conv_paths.cpp).
@@ -242,6 +242,7 @@ void conv2d_input_grad(cpu, const Conv2dGeom& g, const T* gy, const T* w, T* gx)
     if (winograd::usable_input_grad(g)) return winograd::input_grad(g, gy, w, gx);
     if (conv_implicit::usable_input_grad(g)) return conv_implicit::input_grad(g, gy, w, gx);
     if (conv_implicit::usable_strided_input_grad(g)) return conv_implicit::strided_input_grad(g, gy, w, gx);
+    if (one_output::usable(g)) return one_output::input_grad(g, gy, w, gx);  // small maps
   }
 #endif
   conv2d_input_grad_im2col(cpu{}, g, gy, w, gx);
@@ -255,6 +256,7 @@ void conv2d_weight_grad(cpu, const Conv2dGeom& g, const T* x, const T* gy, T* gw
     if (conv_implicit::usable_weight_grad(g)) return conv_implicit::weight_grad(g, x, gy, gw);
     if (conv_implicit::usable_strided_weight_grad(g))
       return conv_implicit::strided_weight_grad(g, x, gy, gw);
+    if (one_output::usable(g)) return one_output::weight_grad(g, x, gy, gw);  // small maps
   }
 #endif
   conv2d_weight_grad_im2col(cpu{}, g, x, gy, gw);
