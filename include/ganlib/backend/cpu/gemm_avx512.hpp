@@ -309,6 +309,68 @@ inline int64_t packed_a_size(int64_t M, int64_t K) {
   return packed_a_offset(M, K, (M - 1) / block_mc(M) * block_mc(M), K);
 }
 
+// op(A) = Aᵀ: panels are packed GROUP at a time, each source row read as one contiguous run of
+// GROUP·MR floats. One panel at a time read 14 floats from each of kc rows lda apart: with lda
+// a multiple of 2 KiB (a conv's C·kh·kw = 4608) those rows fall into two L1 sets and few L2
+// sets, and the neighbouring panel's half of each cache line was evicted before it was read.
+#ifndef GANLIB_SGEMM_GROUP
+#define GANLIB_SGEMM_GROUP 4
+#endif
+inline constexpr int64_t GROUP = GANLIB_SGEMM_GROUP;
+
+// Panels [p0, p0 + count) of the rows rp deals out, from op(A) = Aᵀ: element (k, r) of the
+// source is src[k·lda + r] (src at row pc, column ic); panel q at dst + q·MR·kc, zero-padded.
+inline void pack_panel_group(int64_t kc, const RowPanels& rp, int64_t p0, int64_t count,
+                             const float* src, int64_t lda, float* dst) {
+  const int64_t r0 = rp.row(p0), width = rp.row(p0 + count) - r0;
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* s = src + k * lda + r0;
+    if (k + PF_ROWS < kc)
+      for (int64_t x = 0; x < width; x += 16)
+        _mm_prefetch(reinterpret_cast<const char*>(s + PF_ROWS * lda + x), _MM_HINT_T0);
+    for (int64_t q = 0; q < count; ++q) {
+      const int64_t r = rp.row(p0 + q) - r0, rows = rp.row(p0 + q + 1) - rp.row(p0 + q);
+      const __m512 v = _mm512_maskz_loadu_ps(lanes(rows), s + r);
+      _mm512_mask_storeu_ps(dst + q * MR * kc + k * MR, lanes(MR), v);
+    }
+  }
+}
+
+// sgemm_streamed_a's loop for op(A) = Aᵀ: GROUP panels packed together (pack_panel_group),
+// then their kernels; the micro-kernels prefetch the next group's source.
+inline void sgemm_streamed_at(bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                              const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                              float* C, int64_t ldc, float* pb, float* pa) {
+  const int64_t KC = block_kc(K), MC = block_mc(M), tiles = (N + NR - 1) / NR;
+  const auto& kern = kernels();
+  for (int64_t pc = 0; pc < K; pc += KC) {
+    const int64_t kc = std::min(KC, K - pc);
+    const float bet = pc == 0 ? beta : 1.f;
+    if (trans_b) pack_transposed<NR>(kc, N, B + pc, ldb, pb);
+    else pack_direct<NR>(kc, N, B + pc * ldb, ldb, pb);
+    for (int64_t ic = 0; ic < M; ic += MC) {  // MC only groups rows into balanced panels
+      const RowPanels rp(std::min(MC, M - ic));
+      for (int64_t p0 = 0; p0 < rp.np; p0 += GROUP) {
+        const int64_t count = std::min(GROUP, rp.np - p0);
+        pack_panel_group(kc, rp, p0, count, A + pc * lda + ic, lda, pa);
+        // The next group's source: this K slice's next rows, or the next slice's first.
+        PrefetchCursor pf;
+        const int64_t rn = ic + rp.row(p0 + count);
+        if (rn < M) pf.add(A + pc * lda + rn, lda, std::min<int64_t>(GROUP * MR, M - rn), kc);
+        else if (pc + kc < K)
+          pf.add(A + (pc + kc) * lda, lda, std::min<int64_t>(GROUP * MR, M), std::min(KC, K - pc - kc));
+        pf.per_call = (pf.lines() + count * tiles - 1) / (count * tiles);
+        for (int64_t q = 0; q < count; ++q) {
+          const int64_t r0 = ic + rp.row(p0 + q), rows = rp.row(p0 + q + 1) - rp.row(p0 + q);
+          for (int64_t jr = 0; jr < N; jr += NR)
+            kern[rows - 1](kc, pa + q * MR * kc, pb + jr * kc, C + r0 * ldc + jr, ldc,
+                           std::min<int64_t>(NR, N - jr), alpha, bet, &pf);
+        }
+      }
+    }
+  }
+}
+
 // sgemm_serial for N ≤ NC, when each A micro-panel meets a single B block: packing all of an
 // A block first (MC × KC, megabytes for a weight matrix) would write it out and read it back
 // for one use. Instead each MR × kc panel is packed into L1 just before its kernels, while
@@ -321,7 +383,11 @@ inline void sgemm_streamed_a(bool trans_a, bool trans_b, int64_t M, int64_t N, i
                              int64_t ldb, float beta, float* C, int64_t ldc, float* pb) {
   static thread_local PackBuffer panel;
   const int64_t KC = block_kc(K), MC = block_mc(M);
-  float* pa = panel.get(size_t(MR * std::min(KC, K)));
+  float* pa = panel.get(size_t(GROUP * MR * std::min(KC, K)));
+  if (trans_a) {
+    sgemm_streamed_at(trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pb, pa);
+    return;
+  }
   const auto& kern = kernels();
   // The source of op(A)[r0 : r0 + rows, pc : pc + kc].
   auto a_source = [&](int64_t r0, int64_t rows, int64_t pc, int64_t kc, PrefetchCursor& pf) {
