@@ -216,6 +216,10 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   for (int i = 0; i < int(kShapes.size()); ++i) CHECK(usable(G(i)) == (i != 8 && i != 35));
   for (int i : {0, 1, 3, 7, 12}) CHECK(use_direct_weight_grad(G(i)));
   for (int i : {4, 9, 13, 14, 15, 17}) CHECK(!usable_weight_grad(G(i)));
+  // Rows of 38 and 41 columns: direct weight gradients over the flattened map (one with
+  // dilation 2×3, one over two images); 61 columns fill their vectors well enough.
+  for (int i : {3, 26}) CHECK((use_direct_weight_grad(G(i)) && flat_weight_grad(G(i))));
+  CHECK(!flat_weight_grad(G(0)));
   CHECK(usable_weight_grad(G(16)));
   CHECK(!use_direct_weight_grad(G(16)));
   for (int i : {0, 2, 3, 7, 10}) CHECK(usable_input_grad(G(i)));

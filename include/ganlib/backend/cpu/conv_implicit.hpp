@@ -33,7 +33,8 @@
 //  column phase on a gathered phase image, see strided_weight_grad; narrower ones keep im2col)
 //    direct (Wo ≥ 32): dot products along output rows, WM × WR tiles of 16-lane sums in
 //      registers, loads straight from gy and a zero-padded copy of x (see
-//      weight_grad_direct); the r tiles split over the threads
+//      weight_grad_direct); the r tiles split over the threads. Row stride 1 with rows that
+//      fill their vectors badly (Wo = 34): along the flattened map, on kw shifted copies of x
 //    packed (narrower rows): split K over the threads, each summing into its own C (thread 0 into
 //      gw), the partial sums added in a fixed order; per thread, for pc in its positions by
 //      KC (never across an image): for each group pack gy_g[:, pc:+KC] (A), then for jc in CKK
@@ -769,24 +770,44 @@ inline void wgrad_block(int64_t rows, int64_t Wo, const float* const* gyc, const
 inline bool use_direct_weight_grad(const Conv2dGeom& g) { return g.sw == 1 && g.Wo >= 32; }
 
 // gw [K, C/groups, kh, kw] for a column stride of 1, by direct dot products.
+// Row stride 1 with output rows that fill their vectors badly (Wo = 34: three vectors for 34
+// columns): the dot products run over the flattened map instead (s = oh·Wo + ow), on kw copies
+// of the padded input shifted by kj·dw with rows of Wo columns, so that tap (c, ki, kj) reads
+// copy kj at s + ki·dh·Wo: one stretch of Ho·Wo positions, a partial vector only at its end.
+inline bool flat_weight_grad(const Conv2dGeom& g) {
+  return g.sh == 1 && (g.Wo + 15) / 16 * 16 * 10 > 11 * g.Wo;
+}
+
 inline void weight_grad_direct(const Conv2dGeom& g, const float* x, const float* gy, float* gw) {
-  const int64_t M = g.kg(), R = g.ckk(), HoWo = g.hw_out(), kk = g.kh * g.kw;
-  const int64_t mtiles = (M + WM - 1) / WM, rtiles = (R + WR - 1) / WR,
-                wb = std::max<int64_t>(1, WSPAN / g.Wo);
-  // The padded input xp: Hp rows of Wp columns per channel (out-of-image taps read zeros).
+  const int64_t M = g.kg(), R = g.ckk(), HoWo = g.hw_out(), kk = g.kh * g.kw, NC = g.N * g.C;
+  const int64_t mtiles = (M + WM - 1) / WM, rtiles = (R + WR - 1) / WR;
+  const bool flat = flat_weight_grad(g);
+  // Blocks of output positions: wb rows of Wo (or, flat, one stretch of up to WSPAN).
+  const int64_t wb = flat ? 1 : std::max<int64_t>(1, WSPAN / g.Wo);
+  const int64_t blocks = flat ? (HoWo + WSPAN - 1) / WSPAN : (g.Ho + wb - 1) / wb;
+  // The padded input xp: Hp rows of rowlen columns per channel (out-of-image taps read zeros);
+  // flat, kw of them, copy kj holding columns kj·dw onwards.
   const int64_t Hp = std::max(g.H + 2 * g.ph, (g.Ho - 1) * g.sh + (g.kh - 1) * g.dh + 1);
-  const int64_t Wp = std::max(g.W + 2 * g.pw, g.Wo + (g.kw - 1) * g.dw), rowlen = Wp;
-  const bool copy = Hp != g.H || Wp != g.W;
-  Buffer xpad(copy ? g.N * g.C * Hp * rowlen : 0);
+  const int64_t Wp = std::max(g.W + 2 * g.pw, g.Wo + (g.kw - 1) * g.dw);
+  const int64_t rowlen = flat ? g.Wo : Wp, copies = flat ? g.kw : 1;
+  const bool copy = flat || Hp != g.H || Wp != g.W;
+  Buffer xpad(copy ? copies * NC * Hp * rowlen : 0);
   if (copy)
-    parallel_for(g.N * g.C, 1, [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p)
+    parallel_for(copies * NC, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        // Column col of the copy is x's column col + shift − pw.
+        const int64_t shift = flat ? p / NC * g.dw : 0, plane = p % NC;
+        const int64_t lo = std::clamp<int64_t>(g.pw - shift, 0, rowlen),
+                      hi = std::clamp<int64_t>(g.W + g.pw - shift, lo, rowlen);
         for (int64_t h = 0; h < Hp; ++h) {
           float* d = xpad.data + (p * Hp + h) * rowlen;
           std::fill(d, d + rowlen, 0.f);
-          if (h >= g.ph && h < g.ph + g.H)
-            std::copy(x + (p * g.H + h - g.ph) * g.W, x + (p * g.H + h - g.ph + 1) * g.W, d + g.pw);
+          if (h >= g.ph && h < g.ph + g.H) {
+            const float* src = x + (plane * g.H + h - g.ph) * g.W + shift - g.pw;
+            std::copy(src + lo, src + hi, d + lo);
+          }
         }
+      }
     });
   const float* xp = copy ? xpad.data : x;
   std::fill(gw, gw + g.K * R, 0.f);
@@ -794,27 +815,30 @@ inline void weight_grad_direct(const Conv2dGeom& g, const float* x, const float*
   parallel_for(
       total, std::max<int64_t>(1, total / chunk_count(total, 4)), [&](int64_t b, int64_t e) {
         for (int64_t n = 0; n < g.N; ++n)
-          for (int64_t oh0 = 0; oh0 < g.Ho; oh0 += wb)
+          for (int64_t blk = 0; blk < blocks; ++blk)
             for (int64_t gr = b / rtiles; gr * rtiles < e; ++gr) {
-              const float* xg = xp + (n * g.C + gr * g.cg()) * Hp * rowlen;
               const int64_t t0 = std::max(b - gr * rtiles, int64_t(0)),
                             t1 = std::min(e - gr * rtiles, rtiles);
-              const int64_t rows = std::min(g.Ho, oh0 + wb) - oh0;
+              // Positions [s0, s0 + len) of the map: rows × width.
+              const int64_t oh0 = blk * wb, s0 = flat ? blk * WSPAN : oh0 * g.Wo;
+              const int64_t rows = flat ? 1 : std::min(g.Ho, oh0 + wb) - oh0;
+              const int64_t width = flat ? std::min(WSPAN, HoWo - s0) : g.Wo;
               for (int64_t mt = 0; mt < mtiles; ++mt) {
                 // A ragged tile repeats its last row (the repeats are computed but not stored).
                 const float* gyc[WM];
                 for (int i = 0; i < WM; ++i)
-                  gyc[i] =
-                      gy + (n * g.K + gr * M + std::min(mt * WM + i, M - 1)) * HoWo + oh0 * g.Wo;
+                  gyc[i] = gy + (n * g.K + gr * M + std::min(mt * WM + i, M - 1)) * HoWo + s0;
                 for (int64_t t = t0; t < t1; ++t) {
                   const float* xs[WR];  // xs[j][ow] is x's column ow·sw + kj·dw of the tap's row
                   for (int j = 0; j < WR; ++j) {
                     const int64_t r = std::min(t * WR + j, R - 1), c = r / kk, ki = r / g.kw % g.kh,
                                   kj = r % g.kw;
-                    xs[j] = xg + (c * Hp + oh0 * g.sh + ki * g.dh) * rowlen + kj * g.dw;
+                    const int64_t plane = n * g.C + gr * g.cg() + c;
+                    xs[j] = flat ? xp + ((kj * NC + plane) * Hp + ki * g.dh) * rowlen + s0
+                                 : xp + (plane * Hp + oh0 * g.sh + ki * g.dh) * rowlen + kj * g.dw;
                   }
                   float out[WM][WR];
-                  wgrad_block(rows, g.Wo, gyc, xs, g.sh * rowlen, out);
+                  wgrad_block(rows, width, gyc, xs, g.sh * rowlen, out);
                   for (int64_t i = 0; i < std::min<int64_t>(WM, M - mt * WM); ++i)
                     for (int64_t j = 0; j < std::min<int64_t>(WR, R - t * WR); ++j)
                       gw[(gr * M + mt * WM + i) * R + t * WR + j] += out[i][j];
