@@ -2,7 +2,7 @@
 // _input_grad / _weight_grad) on every CPU path against a naive double-precision convolution:
 // the implicit-im2col kernels (backend/cpu/conv_implicit.hpp: direct tiles, packed columns,
 // direct and packed weight gradients), the one-output kernels (conv_one_output.hpp, called
-// directly on every shape they accept), Winograd F(2×2, 3×3) (backend/cpu/conv_winograd.hpp,
+// directly on every shape they accept; the few-output forward by dispatch), Winograd F(2×2, 3×3) (backend/cpu/conv_winograd.hpp,
 // called directly on every 3×3 stride-1 shape, and reached by dispatch on one with many
 // channels) and the im2col reference path, over awkward shapes
 // (odd sizes, stride 2, dilation, groups, padding, 1×1, several images), 1 and 2 threads,
@@ -183,6 +183,11 @@ const std::vector<Shape2> kShapes = {
                                                      //    PatchGAN's): Wo 11, 9 channels in 8 sums
     {3, 20, 13, 40, 1, 5, 5, 2, 1, 0, 3, 2, 1, 1},   // 36 one output: row stride and dilation 2,
                                                      //    5×5, Wo 42 (4 vectors, 2 sets of sums)
+    {1, 5, 9, 140, 3, 7, 7, 1, 1, 3, 3, 1, 1, 1},    // 37 three outputs, 7×7 (a generator's last):
+                                                     //    Wo 140, a 128-column chunk and a partial one
+    {2, 4, 7, 150, 4, 3, 3, 2, 1, 1, 1, 1, 2, 1},    // 38 four outputs (96-column chunks), row stride 2,
+                                                     //    column dilation 2
+    {1, 3, 5, 130, 2, 3, 3, 1, 1, 0, 2, 1, 1, 1},    // 39 two outputs, padding 0 × 2
 };
 
 // The shapes the Winograd kernels are run on directly (every one they fit).
@@ -238,6 +243,8 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   CHECK(usable_input_grad(G(24)));  // its input gradient runs on two-row tiles too (W 16)
   for (int i = 0; i < int(kShapes.size()); ++i)
     CHECK(kernels::one_output::usable(G(i)) == (i == 26 || i == 27 || i == 35 || i == 36));
+  for (int i = 0; i < int(kShapes.size()); ++i)
+    CHECK(kernels::one_output::usable_few(G(i)) == (i == 30 || (i >= 37 && i <= 39)));
   CHECK(kernels::one_output::vectors_for(G(35).Wo) == 1);  // and its gradients by dispatch:
   CHECK((!usable_input_grad(G(35)) && !usable_strided_input_grad(G(35)) &&
          !usable_weight_grad(G(35)) && !usable_strided_weight_grad(G(35))));

@@ -1,5 +1,6 @@
 // backend/cpu/conv_one_output.hpp — the three primitives of a float convolution with one output
-// channel (a PatchGAN's last layer, 4×4 256→1 in pix2pixHD's discriminators), for AVX-512 builds.
+// channel (a PatchGAN's last layer, 4×4 256→1 in pix2pixHD's discriminators), and the forward
+// with two to four on wide maps (a generator's last 7×7 32→3), for AVX-512 builds.
 // Contract: one_output::forward / input_grad / weight_grad compute what kernels::conv2d_forward /
 // _input_grad / _weight_grad compute, for the geometries usable() accepts (column stride 1, one
 // group, K = 1); repeatable for a thread count (every output is one thread's sum, in one order).
@@ -18,9 +19,10 @@
 //                shifted by the tap's column offset, times the tap's weight
 //   weight grad  per (c, ki): kw 16-lane sums, one per tap column; for each image and output
 //                row one gy vector and kw shifted x vectors per 16 columns
-// With more outputs the GEMM's register tile amortises its packing and wins (measured: 3
-// outputs of a 256-channel 3×3 conv at 32×32 ran 4× slower here, its inputs strided 4 KiB
-// apart); so this path is for K = 1 only.
+//   forward, 2-4 outputs (usable_few): KO·V sums, one input vector load for KO FMAs
+// With more outputs the GEMM's register tile amortises its packing and wins; on narrow maps even
+// three lose (3 outputs of a 256-channel 3×3 conv at 32×32 ran 4× slower here, its inputs
+// strided 4 KiB apart), hence usable_few's 128-column floor.
 #pragma once
 #if defined(__AVX512F__)
 // GCC 12 warns falsely about the _mm512_undefined_* operands inside its own intrinsics.
@@ -96,6 +98,79 @@ inline void row_chunk(const Conv2dGeom& g, const float* x, const float* w, float
     for (int p = 0; p < P; ++p) sum = _mm512_add_ps(sum, acc[p][v]);
     _mm512_mask_storeu_ps(y + oh * g.Wo + ow0 + 16 * v, avx512::lanes(g.Wo - ow0 - 16 * v), sum);
   }
+}
+
+// A few outputs (2 to 4) on wide maps, forward only: the same row kernel with KO·V sums, each
+// input vector loaded once for KO FMAs (FMA-bound, where one output is load-bound). Not on
+// narrow maps: a 32×32 map's channel planes lie 4 KiB apart and alias in L1 and L2 (BigGAN's
+// 256→3 3×3 ran 4× slower so); rows of ≥ 128 columns are what the generators' last 7×7 has.
+inline bool usable_few(const Conv2dGeom& g) {
+  return g.sw == 1 && g.groups == 1 && g.K >= 2 && g.K <= 4 && g.Wo >= 128 && g.N > 0 &&
+         g.Ho > 0 && g.ckk() > 0 && g.kw <= 16;
+}
+
+// y[o][oh][ow0 : ow0 + V·16) for the KO outputs o of one image, with the bias.
+template <int KO>
+inline void row_chunk_few(const Conv2dGeom& g, const float* x, const float* w, const float* bias,
+                          int64_t oh, int64_t ow0, float* y) {
+  constexpr int V = KO == 4 ? 6 : 8;  // KO·V ≤ 24 sums, leaving registers for KO weights
+  __m512 acc[KO][V];
+#pragma GCC unroll 4
+  for (int o = 0; o < KO; ++o)
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) acc[o][v] = _mm512_setzero_ps();
+  std::array<std::array<__mmask16, V>, 16> mask;  // as in row_chunk
+  for (int64_t kj = 0; kj < g.kw; ++kj)
+    for (int v = 0; v < V; ++v) {
+      const int64_t iw0 = ow0 + 16 * v - g.pw + kj * g.dw;
+      mask[size_t(kj)][size_t(v)] = avx512::lanes_between(-iw0, g.W - iw0);
+    }
+  const int64_t per_output = g.ckk();  // output o's weights start at w + o·ckk
+  for (int64_t c = 0; c < g.C; ++c)
+    for (int64_t ki = 0; ki < g.kh; ++ki) {
+      const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
+      if (ih < 0 || ih >= g.H) continue;
+      const float* row = x + (c * g.H + ih) * g.W + ow0 - g.pw;
+      const float* wt = w + (c * g.kh + ki) * g.kw;
+      for (int64_t kj = 0; kj < g.kw; ++kj) {
+        __m512 a[KO];
+#pragma GCC unroll 4
+        for (int o = 0; o < KO; ++o) a[o] = _mm512_set1_ps(wt[o * per_output + kj]);
+#pragma GCC unroll 8
+        for (int v = 0; v < V; ++v) {
+          const __m512 b =
+              _mm512_maskz_loadu_ps(mask[size_t(kj)][size_t(v)], row + kj * g.dw + 16 * v);
+#pragma GCC unroll 4
+          for (int o = 0; o < KO; ++o) acc[o][v] = _mm512_fmadd_ps(a[o], b, acc[o][v]);
+        }
+      }
+    }
+#pragma GCC unroll 4
+  for (int o = 0; o < KO; ++o) {
+    const __m512 b0 = _mm512_set1_ps(bias ? bias[o] : 0.f);
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v)
+      _mm512_mask_storeu_ps(y + o * g.hw_out() + oh * g.Wo + ow0 + 16 * v,
+                            avx512::lanes(g.Wo - ow0 - 16 * v), _mm512_add_ps(b0, acc[o][v]));
+  }
+}
+
+// y [N, K, Ho, Wo] = conv2d(x, w) (+ bias), K = 2 .. 4.
+inline void forward_few(const Conv2dGeom& g, const float* x, const float* w, const float* bias,
+                        float* y) {
+  using Chunk = void (*)(const Conv2dGeom&, const float*, const float*, const float*, int64_t,
+                         int64_t, float*);
+  const Chunk chunk = g.K == 2 ? &row_chunk_few<2> : g.K == 3 ? &row_chunk_few<3> : &row_chunk_few<4>;
+  const int64_t span = g.K == 4 ? 96 : 128;  // 16·V columns per chunk
+  const int64_t per_row = std::max<int64_t>(1, g.K * g.Wo * g.ckk());
+  parallel_for(g.N * g.Ho, std::max<int64_t>(1, (int64_t(1) << 18) / per_row),
+               [&](int64_t r0, int64_t r1) {
+                 for (int64_t r = r0; r < r1; ++r) {
+                   const int64_t n = r / g.Ho, oh = r % g.Ho;
+                   for (int64_t ow0 = 0; ow0 < g.Wo; ow0 += span)
+                     chunk(g, x + n * g.C * g.hw_in(), w, bias, oh, ow0, y + n * g.K * g.hw_out());
+                 }
+               });
 }
 
 // y [N, 1, Ho, Wo] = conv2d(x, w) (+ bias).
