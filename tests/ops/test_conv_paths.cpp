@@ -234,6 +234,19 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   Conv2dGeom wide = G(18);
   wide.K = 2 * kMaxPhaseChannels;  // many gy channels: the im2col path
   CHECK(!usable_strided_input_grad(wide));
+  // Where the phases pay: 64 gy channels only over ≥ 4096 output positions, 128 only with
+  // kernels of ≥ 25 taps (the measurements by phases_pay).
+  Conv2dGeom mid = G(18);  // 2 images of 17×33 outputs: 1122 positions
+  mid.K = 64;
+  CHECK(!usable_strided_input_grad(mid));
+  mid.N = 8;  // 4488 positions
+  CHECK(usable_strided_input_grad(mid));
+  mid.K = 128;
+  CHECK(!usable_strided_input_grad(mid));
+  CHECK(usable_strided_input_grad(G(20)));  // 5×5: 25 taps
+  Conv2dGeom deep5 = G(20);
+  deep5.K = 128;
+  CHECK(usable_strided_input_grad(deep5));
   CHECK(G(7).ph > G(7).dh * (G(7).kh - 1));
   CHECK(G(11).ckk() > KC);
   CHECK(G(12).ckk() > KC);

@@ -603,15 +603,22 @@ inline Conv2dGeom phase_geom(const Conv2dGeom& g, const Phase& py, const Phase& 
   return t;
 }
 
-// Taken while gy has at most kMaxPhaseChannels channels per group: the im2col path's col2im pass
-// costs about 1/K of its GEMM, so with many gy channels there is little to save, and each
-// phase's forward re-reads its whole weight panel per output tile (measured: 1.2–1.9× faster at
-// K 32–128, 1.2× slower at K 512 on FlowNetS's decoder shapes).
-inline constexpr int64_t kMaxPhaseChannels = 256;
+// Taken where it beats the im2col path, whose col2im pass costs about 1/K of its GEMM (K = gy's
+// channels per group): so the phases pay with few gy channels, on large maps, or with large
+// kernels, and each phase's forward re-reads its whole weight panel per output tile. Measured
+// (2 threads, phases / im2col ms): K 32 at 65×129, 4×4: 1.33 / 2.6; K 64 at 64×128, 3×3: 1.16 /
+// 1.29, but at 33×65, 4×4: 0.58 / 0.52; K 128 at 32×64, 5×5: 2.46 / 2.62, but 3×3: 1.02 / 0.94,
+// and at 17×33, 4×4: 0.63 / 0.45; K 256 at 16×32: 1.34 / 0.81 (3×3), 3.25 / 2.48 (5×5).
+inline constexpr int64_t kMaxPhaseChannels = 128;
+inline bool phases_pay(const Conv2dGeom& g) {
+  const int64_t K = g.kg(), positions = g.N * g.hw_out();
+  return K <= 32 || (K <= 64 && positions >= 4096) ||
+         (K <= kMaxPhaseChannels && g.kh * g.kw >= 25);
+}
 
 inline bool usable_strided_input_grad(const Conv2dGeom& g) {
   if (g.sh * g.sw == 1 || g.dh != 1 || g.dw != 1 || g.N == 0 || g.kg() == 0 || g.cg() == 0 ||
-      g.kg() > kMaxPhaseChannels)
+      !phases_pay(g))
     return false;
   for (int64_t ry = 0; ry < g.sh; ++ry)
     for (int64_t rx = 0; rx < g.sw; ++rx) {
