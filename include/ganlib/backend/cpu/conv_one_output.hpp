@@ -51,6 +51,20 @@ inline bool usable(const Conv2dGeom& g) {
 // Vectors per row chunk: the fewest powers of two that cover Wo, at most 8 (128 columns).
 inline int vectors_for(int64_t Wo) { return Wo > 64 ? 8 : Wo > 32 ? 4 : Wo > 16 ? 2 : 1; }
 
+// The load masks of a row chunk starting at output column ow0: vector v of tap column kj reads
+// input columns iw = ow0 + 16·v + lane − pw + kj·dw, and the lanes with iw in [0, W) are loaded
+// (the rest is padding, read as zero and never touched). Entry [kj][v], kw ≤ 16.
+template <int V>
+inline std::array<std::array<__mmask16, V>, 16> edge_masks(const Conv2dGeom& g, int64_t ow0) {
+  std::array<std::array<__mmask16, V>, 16> mask{};
+  for (int64_t kj = 0; kj < g.kw; ++kj)
+    for (int v = 0; v < V; ++v) {
+      const int64_t iw0 = ow0 + 16 * v - g.pw + kj * g.dw;
+      mask[size_t(kj)][size_t(v)] = avx512::lanes_between(-iw0, g.W - iw0);
+    }
+  return mask;
+}
+
 // y[oh][ow0 : ow0 + V·16) of one image (the lanes past Wo are not stored), with the bias.
 // P = 8 / V sets of sums, channel c adding into set c % P.
 template <int V>
@@ -62,14 +76,7 @@ inline void row_chunk(const Conv2dGeom& g, const float* x, const float* w, float
   for (int p = 0; p < P; ++p)
 #pragma GCC unroll 8
     for (int v = 0; v < V; ++v) acc[p][v] = _mm512_setzero_ps();
-  // Vector v of tap column kj reads input columns iw = ow0 + 16·v + lane − pw + kj·dw: the
-  // lanes with iw in [0, W) (the rest is padding, read as zero and never touched).
-  std::array<std::array<__mmask16, V>, 16> mask;
-  for (int64_t kj = 0; kj < g.kw; ++kj)
-    for (int v = 0; v < V; ++v) {
-      const int64_t iw0 = ow0 + 16 * v - g.pw + kj * g.dw;
-      mask[size_t(kj)][size_t(v)] = avx512::lanes_between(-iw0, g.W - iw0);
-    }
+  const auto mask = edge_masks<V>(g, ow0);
   auto taps = [&](int64_t c, __m512* sums) {
     for (int64_t ki = 0; ki < g.kh; ++ki) {
       const int64_t ih = oh * g.sh - g.ph + ki * g.dh;
@@ -119,12 +126,7 @@ inline void row_chunk_few(const Conv2dGeom& g, const float* x, const float* w, c
   for (int o = 0; o < KO; ++o)
 #pragma GCC unroll 8
     for (int v = 0; v < V; ++v) acc[o][v] = _mm512_setzero_ps();
-  std::array<std::array<__mmask16, V>, 16> mask;  // as in row_chunk
-  for (int64_t kj = 0; kj < g.kw; ++kj)
-    for (int v = 0; v < V; ++v) {
-      const int64_t iw0 = ow0 + 16 * v - g.pw + kj * g.dw;
-      mask[size_t(kj)][size_t(v)] = avx512::lanes_between(-iw0, g.W - iw0);
-    }
+  const auto mask = edge_masks<V>(g, ow0);
   const int64_t per_output = g.ckk();  // output o's weights start at w + o·ckk
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t ki = 0; ki < g.kh; ++ki) {
