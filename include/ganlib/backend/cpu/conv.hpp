@@ -2,9 +2,9 @@
 // primitives every conv needs (forward, input gradient, weight gradient), NCHW, contiguous.
 // Contract: shapes come in a Conv2dGeom (conv2d's view: input C×H×W, output K×Ho×Wo); the
 // transposed conv is the input-gradient primitive. Results are repeatable for a thread count.
-// float on an AVX-512 build takes conv_one_output.hpp (K = 1; forward K ≤ 4 on wide maps), conv_winograd.hpp (3×3
-// stride 1, many channels and tiles) or conv_implicit.hpp (im2col packed straight into the
-// GEMM's panels) where they apply; this file's im2col / col2im path is the general one and the
+// float on an AVX-512 build takes conv_one_output.hpp (K = 1; the forward also K ≤ 4 on wide
+// maps), conv_winograd.hpp (3×3 stride 1, many channels and tiles) or conv_implicit.hpp (im2col
+// packed straight into the GEMM's panels) where they apply; this file's im2col / col2im path is the general one and the
 // reference the others are tested against (tests/ops/test_conv_paths.cpp).
 #pragma once
 #include <algorithm>

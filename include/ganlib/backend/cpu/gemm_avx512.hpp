@@ -336,58 +336,20 @@ inline void pack_panel_group(int64_t kc, const RowPanels& rp, int64_t p0, int64_
   }
 }
 
-// sgemm_streamed_a's loop for op(A) = Aᵀ: GROUP panels packed together (pack_panel_group),
-// then their kernels; the micro-kernels prefetch the next group's source.
-inline void sgemm_streamed_at(bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-                              const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                              float* C, int64_t ldc, float* pb, float* pa) {
-  const int64_t KC = block_kc(K), MC = block_mc(M), tiles = (N + NR - 1) / NR;
-  const auto& kern = kernels();
-  for (int64_t pc = 0; pc < K; pc += KC) {
-    const int64_t kc = std::min(KC, K - pc);
-    const float bet = pc == 0 ? beta : 1.f;
-    if (trans_b) pack_transposed<NR>(kc, N, B + pc, ldb, pb);
-    else pack_direct<NR>(kc, N, B + pc * ldb, ldb, pb);
-    for (int64_t ic = 0; ic < M; ic += MC) {  // MC only groups rows into balanced panels
-      const RowPanels rp(std::min(MC, M - ic));
-      for (int64_t p0 = 0; p0 < rp.np; p0 += GROUP) {
-        const int64_t count = std::min(GROUP, rp.np - p0);
-        pack_panel_group(kc, rp, p0, count, A + pc * lda + ic, lda, pa);
-        // The next group's source: this K slice's next rows, or the next slice's first.
-        PrefetchCursor pf;
-        const int64_t rn = ic + rp.row(p0 + count);
-        if (rn < M) pf.add(A + pc * lda + rn, lda, std::min<int64_t>(GROUP * MR, M - rn), kc);
-        else if (pc + kc < K)
-          pf.add(A + (pc + kc) * lda, lda, std::min<int64_t>(GROUP * MR, M), std::min(KC, K - pc - kc));
-        pf.per_call = (pf.lines() + count * tiles - 1) / (count * tiles);
-        for (int64_t q = 0; q < count; ++q) {
-          const int64_t r0 = ic + rp.row(p0 + q), rows = rp.row(p0 + q + 1) - rp.row(p0 + q);
-          for (int64_t jr = 0; jr < N; jr += NR)
-            kern[rows - 1](kc, pa + q * MR * kc, pb + jr * kc, C + r0 * ldc + jr, ldc,
-                           std::min<int64_t>(NR, N - jr), alpha, bet, &pf);
-        }
-      }
-    }
-  }
-}
-
 // sgemm_serial for N ≤ NC, when each A micro-panel meets a single B block: packing all of an
 // A block first (MC × KC, megabytes for a weight matrix) would write it out and read it back
-// for one use. Instead each MR × kc panel is packed into L1 just before its kernels, while
-// they prefetch the source of the next panel (a strided walk for op(A) = Aᵀ, 14 floats from
-// each of kc rows, that the hardware prefetcher does not follow).
+// for one use. Instead the panels are packed into L1 just before their kernels, while these
+// prefetch the source of the next ones: one panel at a time for op(A) = A (14 rows of A), GROUP
+// at a time for op(A) = Aᵀ (pack_panel_group: each of kc rows read as one run).
 //   for pc in K by KC:  pack B[pc:+KC, 0:N] (L2)
-//     for each MR-row panel of A:  pack it (L1), then micro-kernels across N
+//     for each pass of 1 (or GROUP) MR-row panels of A:  pack them (L1), then micro-kernels across N
 inline void sgemm_streamed_a(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                              float alpha, const float* A, int64_t lda, const float* B,
                              int64_t ldb, float beta, float* C, int64_t ldc, float* pb) {
   static thread_local PackBuffer panel;
-  const int64_t KC = block_kc(K), MC = block_mc(M);
-  float* pa = panel.get(size_t(GROUP * MR * std::min(KC, K)));
-  if (trans_a) {
-    sgemm_streamed_at(trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, pb, pa);
-    return;
-  }
+  const int64_t KC = block_kc(K), MC = block_mc(M), tiles = (N + NR - 1) / NR;
+  const int64_t per_pass = trans_a ? GROUP : 1;
+  float* pa = panel.get(size_t(per_pass * MR * std::min(KC, K)));
   const auto& kern = kernels();
   // The source of op(A)[r0 : r0 + rows, pc : pc + kc].
   auto a_source = [&](int64_t r0, int64_t rows, int64_t pc, int64_t kc, PrefetchCursor& pf) {
@@ -399,20 +361,25 @@ inline void sgemm_streamed_a(bool trans_a, bool trans_b, int64_t M, int64_t N, i
     const float bet = pc == 0 ? beta : 1.f;
     if (trans_b) pack_transposed<NR>(kc, N, B + pc, ldb, pb);
     else pack_direct<NR>(kc, N, B + pc * ldb, ldb, pb);
-    const int64_t tiles = (N + NR - 1) / NR;
     for (int64_t ic = 0; ic < M; ic += MC) {  // MC only groups rows into balanced panels
       const RowPanels rp(std::min(MC, M - ic));
-      for (int64_t p = 0; p < rp.np; ++p) {
-        const int64_t r0 = ic + rp.row(p), rows = rp.row(p + 1) - rp.row(p);
-        pack_a(trans_a, A, lda, r0, pc, rows, kc, pa);
-        PrefetchCursor pf;  // the next panel's source: this K slice's next rows, or the next slice
-        const int64_t rn = r0 + rows;
-        if (rn < M) a_source(rn, std::min<int64_t>(MR, M - rn), pc, kc, pf);
-        else if (pc + kc < K) a_source(0, std::min<int64_t>(MR, M), pc + kc, std::min(KC, K - pc - kc), pf);
-        pf.per_call = (pf.lines() + tiles - 1) / tiles;
-        for (int64_t jr = 0; jr < N; jr += NR)
-          kern[rows - 1](kc, pa, pb + jr * kc, C + r0 * ldc + jr, ldc,
-                         std::min<int64_t>(NR, N - jr), alpha, bet, &pf);
+      for (int64_t p0 = 0; p0 < rp.np; p0 += per_pass) {
+        const int64_t count = std::min(per_pass, rp.np - p0);
+        if (trans_a) pack_panel_group(kc, rp, p0, count, A + pc * lda + ic, lda, pa);
+        else pack_a(false, A, lda, ic + rp.row(p0), pc, rp.row(p0 + 1) - rp.row(p0), kc, pa);
+        // The next pass's source: this K slice's next rows, or the next slice's first.
+        PrefetchCursor pf;
+        const int64_t rn = ic + rp.row(p0 + count);
+        if (rn < M) a_source(rn, std::min(per_pass * MR, M - rn), pc, kc, pf);
+        else if (pc + kc < K)
+          a_source(0, std::min(per_pass * MR, M), pc + kc, std::min(KC, K - pc - kc), pf);
+        pf.per_call = (pf.lines() + count * tiles - 1) / (count * tiles);
+        for (int64_t q = 0; q < count; ++q) {
+          const int64_t r0 = ic + rp.row(p0 + q), rows = rp.row(p0 + q + 1) - rp.row(p0 + q);
+          for (int64_t jr = 0; jr < N; jr += NR)
+            kern[rows - 1](kc, pa + q * MR * kc, pb + jr * kc, C + r0 * ldc + jr, ldc,
+                           std::min<int64_t>(NR, N - jr), alpha, bet, &pf);
+        }
       }
     }
   }
