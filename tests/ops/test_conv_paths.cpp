@@ -1,7 +1,9 @@
 // tests/ops/test_conv_paths.cpp — the three conv primitives (kernels::conv2d_forward /
 // _input_grad / _weight_grad) on every CPU path against a naive double-precision convolution:
 // the implicit-im2col kernels (backend/cpu/conv_implicit.hpp: direct tiles, packed columns,
-// direct and packed weight gradients), the one-output kernels (conv_one_output.hpp, called
+// direct and packed weight gradients; the forward also called directly, as dispatch sends most
+// of these small-output shapes to conv_narrow.hpp), the narrow-output forward (conv_narrow.hpp,
+// called directly on every shape it accepts), the one-output kernels (conv_one_output.hpp, called
 // directly on every shape they accept; the few-output forward by dispatch), Winograd F(2×2, 3×3) (backend/cpu/conv_winograd.hpp,
 // called directly on every 3×3 stride-1 shape, and reached by dispatch on one with many
 // channels) and the im2col reference path, over awkward shapes
@@ -95,7 +97,7 @@ double worst(const std::vector<float>& got, const std::vector<double>& want,
   return w;
 }
 
-enum class Path { dispatch, im2col, winograd, one_output };
+enum class Path { dispatch, im2col, winograd, one_output, narrow, implicit };
 
 // Runs the three primitives on one path and checks them against the naive double results.
 void check(const Shape2& s, Path path, std::mt19937& gen) {
@@ -124,12 +126,20 @@ void check(const Shape2& s, Path path, std::mt19937& gen) {
     kernels::one_output::input_grad(g, gy.data(), w.data(), gx.data());
     kernels::one_output::weight_grad(g, x.data(), gy.data(), gw.data());
 #endif
+  } else if (path == Path::narrow || path == Path::implicit) {  // forwards only
+#if defined(__AVX512F__)
+    if (path == Path::narrow) kernels::conv_narrow::forward(g, x.data(), w.data(), b.data(), y.data());
+    else kernels::conv_implicit::forward(g, x.data(), w.data(), b.data(), y.data());
+#endif
+    kernels::conv2d_input_grad_im2col(cpu{}, g, gy.data(), w.data(), gx.data());
+    kernels::conv2d_weight_grad_im2col(cpu{}, g, x.data(), gy.data(), gw.data());
   } else {
     kernels::conv2d_forward_im2col(cpu{}, g, x.data(), w.data(), b.data(), y.data());
     kernels::conv2d_input_grad_im2col(cpu{}, g, gy.data(), w.data(), gx.data());
     kernels::conv2d_weight_grad_im2col(cpu{}, g, x.data(), gy.data(), gw.data());
   }
-  const char* names[] = {" (dispatch)", " (im2col)", " (winograd)", " (one output)"};
+  const char* names[] = {" (dispatch)", " (im2col)",         " (winograd)",
+                         " (one output)", " (narrow forward)", " (implicit forward)"};
   INFO(describe(g), names[int(path)], " threads ",
        num_threads());
   CHECK(worst(y, want.y, want.ymag) <= 1);
@@ -188,12 +198,33 @@ const std::vector<Shape2> kShapes = {
     {2, 4, 7, 150, 4, 3, 3, 2, 1, 1, 1, 1, 2, 1},    // 38 four outputs (96-column chunks), row stride 2,
                                                      //    column dilation 2
     {1, 3, 5, 130, 2, 3, 3, 1, 1, 0, 2, 1, 1, 1},    // 39 two outputs, padding 0 × 2
+    {2, 5, 11, 29, 40, 3, 3, 1, 2, 1, 1, 2, 1, 1},   // 40 narrow: 40 outputs (blocks of 32 and 8),
+                                                     //    column stride 2 only, row dilation 2, Wo 15
+    {1, 3, 16, 36, 64, 4, 4, 2, 2, 2, 2, 1, 1, 1},   // 41 narrow: 64 outputs, 4×4 stride 2 (PatchGAN)
 };
 
 // The shapes the Winograd kernels are run on directly (every one they fit).
 bool winograd_fits(const Shape2& s) {
 #if defined(__AVX512F__)
   return kernels::winograd::fits(geom(s));
+#else
+  (void)s;
+  return false;
+#endif
+}
+
+// The shapes the narrow-output and implicit forwards are run on directly (every one they accept).
+bool narrow_fits(const Shape2& s) {
+#if defined(__AVX512F__)
+  return kernels::conv_narrow::usable(geom(s));
+#else
+  (void)s;
+  return false;
+#endif
+}
+bool implicit_fits(const Shape2& s) {
+#if defined(__AVX512F__)
+  return kernels::conv_implicit::usable(geom(s));
 #else
   (void)s;
   return false;
@@ -218,7 +249,7 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   auto G = [](int i) { return geom(kShapes[size_t(i)]); };
   for (int i : {0, 1, 2, 6, 7, 12}) CHECK(use_direct(G(i)));
   for (int i : {3, 4, 5, 9, 10, 11, 13, 14, 15, 16, 17}) CHECK(!use_direct(G(i)));
-  for (int i = 0; i < int(kShapes.size()); ++i) CHECK(usable(G(i)) == (i != 8 && i != 35));
+  for (int i = 0; i < int(kShapes.size()); ++i) CHECK(usable(G(i)) == (i != 8 && i != 35 && i != 41));
   for (int i : {0, 1, 3, 7, 12}) CHECK(use_direct_weight_grad(G(i)));
   for (int i : {4, 9, 13, 14, 15, 17}) CHECK(!usable_weight_grad(G(i)));
   // Rows of 38 and 41 columns: direct weight gradients over the flattened map (one with
@@ -279,6 +310,12 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   for (int i : {31, 32, 33, 34}) CHECK((usable_strided_weight_grad(G(i)) && !usable_weight_grad(G(i))));
   for (int i : {4, 13, 14, 15, 17, 18}) CHECK(!usable_strided_weight_grad(G(i)));
   CHECK(kernels::winograd::Tiling(G(29), 1).tw == 20);
+  // The narrow-output forward: by dispatch at column stride 2 with up to 64 outputs and at
+  // stride 1 with up to 32; not with groups, 64 outputs at stride 1, 70 outputs or stride 3.
+  for (int i : {0, 1, 2, 3, 4, 9, 13, 14, 18, 20, 31, 40, 41}) CHECK(kernels::conv_narrow::pays(G(i)));
+  for (int i : {5, 6, 8, 11, 17, 19, 28, 33}) CHECK(!kernels::conv_narrow::pays(G(i)));
+  CHECK(kernels::conv_narrow::usable(G(28)));  // run directly, the 64 outputs in two blocks
+  CHECK((G(40).K > kernels::conv_narrow::TM && G(40).K % kernels::conv_narrow::TM != 0));
 #endif
 }
 
@@ -292,13 +329,15 @@ TEST_CASE("conv paths: forward, input and weight gradients against a naive doubl
       check(s, Path::im2col, gen);
       if (winograd_fits(s)) check(s, Path::winograd, gen);
       if (one_output_fits(s)) check(s, Path::one_output, gen);
+      if (narrow_fits(s)) check(s, Path::narrow, gen);
+      if (implicit_fits(s)) check(s, Path::implicit, gen);
     }
   }
   set_num_threads(before);
 }
 
 TEST_CASE("conv paths: the implicit and Winograd kernels are repeatable for a thread count") {
-  for (const Conv2dGeom& g : {geom(kShapes[1]), geom(kShapes[28])}) {
+  for (const Conv2dGeom& g : {geom(kShapes[1]), geom(kShapes[28]), geom(kShapes[40])}) {
     std::mt19937 gen(3);
     std::normal_distribution<float> dist;
     std::vector<float> x(size_t(g.N * g.C * g.hw_in())), w(size_t(g.K * g.ckk())),

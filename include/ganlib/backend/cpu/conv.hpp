@@ -3,8 +3,9 @@
 // Contract: shapes come in a Conv2dGeom (conv2d's view: input C×H×W, output K×Ho×Wo); the
 // transposed conv is the input-gradient primitive. Results are repeatable for a thread count.
 // float on an AVX-512 build takes conv_one_output.hpp (K = 1; the forward also K ≤ 4 on wide
-// maps), conv_winograd.hpp (3×3 stride 1, many channels and tiles) or conv_implicit.hpp (im2col
-// packed straight into the GEMM's panels) where they apply; this file's im2col / col2im path is the general one and the
+// maps), conv_winograd.hpp (3×3 stride 1, many channels and tiles), conv_narrow.hpp (forwards
+// with few outputs) or conv_implicit.hpp (im2col packed straight into the GEMM's panels) where
+// they apply; this file's im2col / col2im path is the general one and the
 // reference the others are tested against (tests/ops/test_conv_paths.cpp).
 #pragma once
 #include <algorithm>
@@ -230,6 +231,7 @@ void conv2d_forward(cpu, const Conv2dGeom& g, const T* x, const T* w, const T* b
     if (one_output::usable(g)) return one_output::forward(g, x, w, bias, y);
     if (one_output::usable_few(g)) return one_output::forward_few(g, x, w, bias, y);
     if (winograd::usable(g)) return winograd::forward(g, x, w, bias, y);
+    if (conv_narrow::pays(g)) return conv_narrow::forward(g, x, w, bias, y);
     if (conv_implicit::usable(g)) return conv_implicit::forward(g, x, w, bias, y);
   }
 #endif

@@ -57,6 +57,7 @@
 
 #include "../geometry.hpp"
 #include "allocator.hpp"
+#include "conv_narrow.hpp"
 #include "scratch.hpp"
 #include "gemm_avx512.hpp"
 #include "thread_pool.hpp"
@@ -546,6 +547,12 @@ inline void forward(const Conv2dGeom& g, const float* x, const float* w, const f
                });
 }
 
+// The forward of the input gradients below: few outputs by conv_narrow.hpp where it pays.
+inline void forward_any(const Conv2dGeom& g, const float* x, const float* w, float* y) {
+  if (conv_narrow::pays(g)) conv_narrow::forward(g, x, w, nullptr, y);
+  else forward(g, x, w, nullptr, y);
+}
+
 // The input gradient of a stride-1 conv is itself a stride-1 conv of gy (when the output size
 // is the exact one, so every input pixel is covered by the transform).
 inline bool usable_input_grad(const Conv2dGeom& g) {
@@ -572,7 +579,7 @@ inline void input_grad(const Conv2dGeom& g, const float* gy, const float* w, flo
       }
     }
   });
-  forward(t, gy, wt.data, nullptr, gx);
+  forward_any(t, gy, wt.data, gx);
 }
 
 // ---- Strided input gradient (and so the transposed convs' forward) -------------------------
@@ -651,7 +658,7 @@ inline void strided_input_grad(const Conv2dGeom& g, const float* gy, const float
                   dst[a * px.n + b] = src[(py.t + g.sh * (py.n - 1 - a)) * g.kw + px.t + g.sw * (px.n - 1 - b)];
             }
         if (!t.pointwise()) {
-          forward(t, gy, wt.data, nullptr, part.data);
+          forward_any(t, gy, wt.data, part.data);
         } else {  // a 1×1 phase: part_n,g [C/groups, HoWo] = wt_g [C/groups, K/groups] · gy_n,g
           for (int64_t n = 0; n < g.N; ++n)
             for (int64_t gr = 0; gr < g.groups; ++gr)
