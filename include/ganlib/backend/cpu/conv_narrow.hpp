@@ -28,7 +28,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 #include "../geometry.hpp"
@@ -38,7 +37,7 @@
 
 namespace ganlib::kernels::conv_narrow {
 
-inline constexpr int TR = 14;       // output columns per tile (the broadcast operand)
+inline constexpr int TR = avx512::MR;  // output columns per tile (the broadcast operand): 14
 inline constexpr int64_t TM = 32;   // output channels per block (two weight vectors)
 inline constexpr int64_t kMaxOutputs = 64;
 inline constexpr int64_t kMaxTaps = 4096;  // K × 32 floats of weights (512 KB) stay in L2
@@ -105,9 +104,8 @@ using TileKernel = void (*)(int64_t, const int64_t*, const float*, const float*,
 // kernels<S>()[r − 1] handles a tile of r columns.
 template <int S>
 inline const auto& kernels() {
-  static constexpr auto table = []<int... R>(std::integer_sequence<int, R...>) {
-    return std::array<TileKernel, TR>{&tile_kernel<R + 1, S>...};
-  }(std::make_integer_sequence<int, TR>{});
+  static constexpr auto table =
+      avx512::kernels_by_rows<TileKernel>([]<int R>() { return &tile_kernel<R, S>; });
   return table;
 }
 
