@@ -310,6 +310,14 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   for (int i : {31, 32, 33, 34}) CHECK((usable_strided_weight_grad(G(i)) && !usable_weight_grad(G(i))));
   for (int i : {4, 13, 14, 15, 17, 18}) CHECK(!usable_strided_weight_grad(G(i)));
   CHECK(kernels::winograd::Tiling(G(29), 1).tw == 20);
+  // Small maps with many output channels keep im2col for both gradients (PatchGAN's 128→256
+  // 4×4 at 18×34); over more positions the implicit kernels take them again.
+  Conv2dGeom deep = G(3);
+  deep.K = 256;
+  CHECK(deep.hw_out() <= 1024);
+  CHECK((usable(deep) && !usable_input_grad(deep) && !usable_weight_grad(deep)));
+  deep.N = 3;  // 1482 positions
+  CHECK((usable_input_grad(deep) && usable_weight_grad(deep)));
   // The narrow-output forward: by dispatch at column stride 2 with up to 64 outputs and at
   // stride 1 with up to 32; not with groups, 64 outputs at stride 1, 70 outputs or stride 3.
   for (int i : {0, 1, 2, 3, 4, 9, 13, 14, 18, 20, 31, 40, 41}) CHECK(kernels::conv_narrow::pays(G(i)));

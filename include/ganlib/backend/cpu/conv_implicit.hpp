@@ -555,9 +555,22 @@ inline void forward_any(const Conv2dGeom& g, const float* x, const float* w, flo
 
 // The input gradient of a stride-1 conv is itself a stride-1 conv of gy (when the output size
 // is the exact one, so every input pixel is covered by the transform).
+// Small maps with many output channels keep the im2col path for both gradients: there the GEMMs
+// (taps × positions × channels for the input gradient, channels × taps × positions for the
+// weight gradient) have hundreds of rows to amortise their packing, while the implicit input
+// gradient packs a narrow map's rows piece by piece and the direct weight gradient's dot
+// products are bound by L2 reads. Measured (2 threads, implicit or direct / im2col, ms):
+// PatchGAN's 128→256 4×4 at 18×34 input gradient 1.92 / 1.61, weight gradient 2.05 / 1.60;
+// FlowNetS's 512→512 3×3 at 16×32 weight gradient 7.7–8.3 / 5.9; at 2048 positions the direct
+// weight gradient still wins (FlowNetS's 128→256 5×5 stride 2, 9.0 / 10.3).
+inline bool small_map_many_channels(const Conv2dGeom& g) {
+  return g.kg() >= 256 && g.N * g.hw_out() <= 1024;
+}
+
 inline bool usable_input_grad(const Conv2dGeom& g) {
   return g.sh == 1 && g.sw == 1 && !g.pointwise() && g.N > 0 && g.N * g.hw_in() >= 256 &&
-         g.Ho == g.H + 2 * g.ph - g.dh * (g.kh - 1) && g.Wo == g.W + 2 * g.pw - g.dw * (g.kw - 1);
+         g.Ho == g.H + 2 * g.ph - g.dh * (g.kh - 1) && g.Wo == g.W + 2 * g.pw - g.dw * (g.kw - 1) &&
+         !small_map_many_channels(g);
 }
 
 // gx [N, C, H, W] from gy [N, K, Ho, Wo] for a stride-1 conv: gx = conv(gy, w'), where w'
@@ -919,7 +932,7 @@ inline void strided_weight_grad(const Conv2dGeom& g, const float* x, const float
 // Column stride 1 only (strided convs take strided_weight_grad above, or the im2col path).
 inline bool usable_weight_grad(const Conv2dGeom& g) {
   // One A block must hold all output channels of a group (block_mc rows).
-  return g.sw == 1 && usable(g) && g.kg() <= avx512::MC;
+  return g.sw == 1 && usable(g) && g.kg() <= avx512::MC && !small_map_many_channels(g);
 }
 
 // gw [K, C/groups, kh, kw] = Σ over images and positions of gy · colᵀ.
