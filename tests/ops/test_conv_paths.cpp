@@ -201,6 +201,8 @@ const std::vector<Shape2> kShapes = {
     {2, 5, 11, 29, 40, 3, 3, 1, 2, 1, 1, 2, 1, 1},   // 40 narrow: 40 outputs (blocks of 32 and 8),
                                                      //    column stride 2 only, row dilation 2, Wo 15
     {1, 3, 16, 36, 64, 4, 4, 2, 2, 2, 2, 1, 1, 1},   // 41 narrow: 64 outputs, 4×4 stride 2 (PatchGAN)
+    {1, 3, 40, 70, 100, 3, 3, 2, 2, 1, 1, 1, 1, 1},  // 42 narrow: 100 outputs (4 blocks) over 700
+                                                     //    positions
 };
 
 // The shapes the Winograd kernels are run on directly (every one they fit).
@@ -249,7 +251,7 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   auto G = [](int i) { return geom(kShapes[size_t(i)]); };
   for (int i : {0, 1, 2, 6, 7, 12}) CHECK(use_direct(G(i)));
   for (int i : {3, 4, 5, 9, 10, 11, 13, 14, 15, 16, 17}) CHECK(!use_direct(G(i)));
-  for (int i = 0; i < int(kShapes.size()); ++i) CHECK(usable(G(i)) == (i != 8 && i != 35 && i != 41));
+  for (int i = 0; i < int(kShapes.size()); ++i) CHECK(usable(G(i)) == (i != 8 && i != 35 && i != 41));  // 42: 700 positions
   for (int i : {0, 1, 3, 7, 12}) CHECK(use_direct_weight_grad(G(i)));
   for (int i : {4, 9, 13, 14, 15, 17}) CHECK(!usable_weight_grad(G(i)));
   // Rows of 38 and 41 columns: direct weight gradients over the flattened map (one with
@@ -318,10 +320,16 @@ TEST_CASE("conv paths: the shapes reach the implicit kernels they are meant for"
   CHECK((usable(deep) && !usable_input_grad(deep) && !usable_weight_grad(deep)));
   deep.N = 3;  // 1482 positions
   CHECK((usable_input_grad(deep) && usable_weight_grad(deep)));
-  // The narrow-output forward: by dispatch at column stride 2 with up to 64 outputs and at
-  // stride 1 with up to 32; not with groups, 64 outputs at stride 1, 70 outputs or stride 3.
-  for (int i : {0, 1, 2, 3, 4, 9, 13, 14, 18, 20, 31, 40, 41}) CHECK(kernels::conv_narrow::pays(G(i)));
+  // The narrow-output forward: by dispatch at column stride 2 with up to 64 outputs (128 over
+  // ≥ 512 positions) and at stride 1 with up to 32; not with groups, 64 outputs at stride 1,
+  // more than 128 outputs, or stride 3.
+  for (int i : {0, 1, 2, 3, 4, 9, 13, 14, 18, 20, 31, 40, 41, 42})
+    CHECK(kernels::conv_narrow::pays(G(i)));
   for (int i : {5, 6, 8, 11, 17, 19, 28, 33}) CHECK(!kernels::conv_narrow::pays(G(i)));
+  Conv2dGeom few_positions = G(42);  // 100 outputs at stride 2 over fewer than 512 positions
+  few_positions.H = 20;
+  few_positions.Ho = 10;
+  CHECK((kernels::conv_narrow::usable(few_positions) && !kernels::conv_narrow::pays(few_positions)));
   CHECK(kernels::conv_narrow::usable(G(28)));  // run directly, the 64 outputs in two blocks
   CHECK((G(40).K > kernels::conv_narrow::TM && G(40).K % kernels::conv_narrow::TM != 0));
 #endif

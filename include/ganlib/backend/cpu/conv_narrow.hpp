@@ -1,10 +1,10 @@
 // backend/cpu/conv_narrow.hpp — the forward of a float convolution with few output channels
-// (at most 64: a PatchGAN's first layers, a generator's outer layers), for AVX-512 builds.
+// (at most 128: a PatchGAN's first layers, a generator's outer layers), for AVX-512 builds.
 // Contract: conv_narrow::forward computes what kernels::conv2d_forward computes, for float NCHW
-// and the geometries usable() accepts (one group, ≤ 64 outputs, column stride 1 or 2);
+// and the geometries usable() accepts (one group, ≤ 128 outputs, column stride 1 or 2);
 // repeatable (every output is one thread's sum over the taps, in one order).
 //
-// Why: as a GEMM (W · im2col) with M ≤ 64 rows, each packed element of the im2col operand feeds
+// Why: as a GEMM (W · im2col) with M ≤ 128 rows, each packed element of the im2col operand feeds
 // only 2·M FLOPs, and packing it (a strided gather for stride 2) took half of a 39→32 4×4
 // stride-2 conv's time. Here the roles turn around: the weights, K × 32 per block of 32 output
 // channels, are the vector operand (packed once per call, a few hundred KB at most), and the
@@ -39,10 +39,10 @@ namespace ganlib::kernels::conv_narrow {
 
 inline constexpr int TR = avx512::MR;  // output columns per tile (the broadcast operand): 14
 inline constexpr int64_t TM = 32;   // output channels per block (two weight vectors)
-inline constexpr int64_t kMaxOutputs = 64;
+inline constexpr int64_t kMaxOutputs = 128;
 inline constexpr int64_t kMaxTaps = 4096;  // K × 32 floats of weights (512 KB) stay in L2
 
-// Which geometries it computes: one group, up to 64 outputs, column stride 1 or 2, rows of at
+// Which geometries it computes: one group, up to 128 outputs, column stride 1 or 2, rows of at
 // least 8 columns (16 independent FMA chains per tile). The 1×1 stride-1 convs need no im2col
 // and stay a plain GEMM.
 inline bool usable(const Conv2dGeom& g) {
@@ -50,14 +50,19 @@ inline bool usable(const Conv2dGeom& g) {
          !g.pointwise() && g.N > 0 && g.Ho > 0 && g.Wo >= 8 && g.C > 0 && g.ckk() <= kMaxTaps;
 }
 
-// Where it beats the implicit-im2col GEMM (conv_implicit.hpp), measured on pix2pixHD's layers
-// (2 threads, GEMM / here, ms): stride 2 — PatchGAN 39→32 4×4 at 128×256 1.39 / 0.81, at 64×128
-// 0.41 / 0.21, 32→64 at 65×129 0.48 / 0.35, the generator's 32→64 3×3 0.93 / 0.76; stride 1
-// with ≤ 32 outputs — the generator's 7×7 36→32 at 128×256 8.4 / 7.7, a transposed conv's
-// 2×2 phase 64→32 at 64×128 0.48 / 0.33. With 64 outputs at stride 1 the image values are
-// broadcast twice and the GEMM's direct tiles win (3×3 64→64 at 128×128: 2.1 / 2.8).
+// Where it beats the implicit-im2col GEMM (conv_implicit.hpp), measured on pix2pixHD's and
+// FlowNetS's layers (2 threads, GEMM / here, ms): stride 2 — PatchGAN 39→32 4×4 at 128×256
+// 1.39 / 0.81, at 64×128 0.41 / 0.21, 32→64 at 65×129 0.48 / 0.35, the generator's 32→64 3×3
+// 0.93 / 0.76, with 128 outputs FlowNetS's 64→128 5×5 2.2–2.6 / 1.9–2.2 and the generator's
+// 64→128 3×3 0.76–1.03 / 0.73–0.90, but not on a small map (PatchGAN's 64→128 at 9×17 output:
+// 0.16 / 0.23); stride 1 with ≤ 32 outputs — the generator's 7×7 36→32 at 128×256 8.4 / 7.7,
+// a transposed conv's 2×2 phase 64→32 at 64×128 0.48 / 0.33. With 64 outputs at stride 1 the
+// image values are broadcast twice and the GEMM's direct tiles win (3×3 64→64 at 128×128:
+// 2.1 / 2.8), as they do from 256 outputs at stride 2.
 inline bool pays(const Conv2dGeom& g) {
-  return usable(g) && (g.sw == 2 || g.K <= TM) && g.N * g.hw_out() >= 64;
+  const int64_t positions = g.N * g.hw_out();
+  return usable(g) && positions >= 64 &&
+         (g.K <= TM || (g.sw == 2 && (g.K <= 2 * TM || positions >= 512)));
 }
 
 // The 16 channel sums of each of the R tile columns (acc[r]) written as rows: channel c of the
