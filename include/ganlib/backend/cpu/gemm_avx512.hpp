@@ -37,6 +37,9 @@
 #include <cstdlib>
 #include <new>
 #include <utility>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "thread_pool.hpp"
 
@@ -77,6 +80,11 @@ inline __mmask16 lanes_between(int64_t lo, int64_t hi) {
 
 // Per-thread packing buffers, grown on demand and kept for the thread's lifetime (the pool's
 // workers live as long as the process, so steady-state GEMMs allocate nothing).
+// Buffers of 256 KB and more are 2 MB-aligned and advised as huge pages: a packed B block is
+// re-read from L2 for every A panel, and on 4 KB pages its lines fall into L2 sets as the pages'
+// physical addresses happen to (L2 is physically indexed). The residual convs' forward GEMM
+// (512 × 128 × 4608, 2 threads) measured 1.35–1.45 ms on huge pages and 1.45–1.67 ms without,
+// in four interleaved pairs of processes.
 struct PackBuffer {
   float* p = nullptr;
   size_t n = 0;
@@ -84,7 +92,17 @@ struct PackBuffer {
   float* get(size_t need) {
     if (need > n) {
       std::free(p);
-      p = static_cast<float*>(std::aligned_alloc(64, (need * sizeof(float) + 63) / 64 * 64));
+      constexpr size_t kHuge = size_t(2) << 20;
+      const size_t bytes = need * sizeof(float);
+      if (bytes >= (size_t(256) << 10)) {
+        const size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+        p = static_cast<float*>(std::aligned_alloc(kHuge, rounded));
+#if defined(__linux__)
+        if (p) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: no error if refused
+#endif
+      } else {
+        p = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+      }
       if (!p) throw std::bad_alloc();
       n = need;
     }
@@ -489,8 +507,9 @@ inline void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, f
                    ldb, beta, C + n0, ldc, pa);
     });
   } else {
-    parallel_for(row_panels, 1, [&](int64_t b, int64_t e) {
-      const int64_t m0 = b * MR, m1 = std::min(M, e * MR);
+    // Equal row slabs (each deals its rows into balanced panels): slabs of whole panels would
+    // split 512 rows 252 / 260.
+    parallel_for(M, MR, [&](int64_t m0, int64_t m1) {
       sgemm_serial(trans_a, trans_b, m1 - m0, N, K, alpha, trans_a ? A + m0 : A + m0 * lda, lda, B,
                    ldb, beta, C + m0 * ldc, ldc);
     });
