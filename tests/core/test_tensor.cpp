@@ -156,4 +156,9 @@ TEST_CASE("the caching allocator reuses freed blocks") {
   CHECK(p == q);
   a.deallocate(q, (1 << 20) - 100);
   CHECK(reinterpret_cast<uintptr_t>(q) % 64 == 0);
+  // Blocks from 2 MB on start on a huge-page boundary (their whole 2 MB pages are advised as
+  // transparent huge pages).
+  void* big = a.allocate((size_t(9) << 20) + 12345);
+  CHECK(reinterpret_cast<uintptr_t>(big) % (size_t(2) << 20) == 0);
+  a.deallocate(big, (size_t(9) << 20) + 12345);
 }
