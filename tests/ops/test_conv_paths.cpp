@@ -205,43 +205,18 @@ const std::vector<Shape2> kShapes = {
                                                      //    positions
 };
 
-// The shapes the Winograd kernels are run on directly (every one they fit).
-bool winograd_fits(const Shape2& s) {
+// The shapes each kernel family is run on directly: every one it fits (Winograd) or accepts.
 #if defined(__AVX512F__)
-  return kernels::winograd::fits(geom(s));
+bool winograd_fits(const Shape2& s) { return kernels::winograd::fits(geom(s)); }
+bool one_output_fits(const Shape2& s) { return kernels::one_output::usable(geom(s)); }
+bool narrow_fits(const Shape2& s) { return kernels::conv_narrow::usable(geom(s)); }
+bool implicit_fits(const Shape2& s) { return kernels::conv_implicit::usable(geom(s)); }
 #else
-  (void)s;
-  return false;
+bool winograd_fits(const Shape2&) { return false; }
+bool one_output_fits(const Shape2&) { return false; }
+bool narrow_fits(const Shape2&) { return false; }
+bool implicit_fits(const Shape2&) { return false; }
 #endif
-}
-
-// The shapes the narrow-output and implicit forwards are run on directly (every one they accept).
-bool narrow_fits(const Shape2& s) {
-#if defined(__AVX512F__)
-  return kernels::conv_narrow::usable(geom(s));
-#else
-  (void)s;
-  return false;
-#endif
-}
-bool implicit_fits(const Shape2& s) {
-#if defined(__AVX512F__)
-  return kernels::conv_implicit::usable(geom(s));
-#else
-  (void)s;
-  return false;
-#endif
-}
-
-// The shapes the one-output kernels are run on directly (every one they accept).
-bool one_output_fits(const Shape2& s) {
-#if defined(__AVX512F__)
-  return kernels::one_output::usable(geom(s));
-#else
-  (void)s;
-  return false;
-#endif
-}
 
 }  // namespace
 
