@@ -24,6 +24,22 @@
 
 namespace ganlib::cpu_detail {
 
+inline constexpr size_t kHugePage = size_t(2) << 20;
+
+// `size` bytes starting on a 2 MB boundary, the whole 2 MB pages of the first `advised` bytes
+// advised as transparent huge pages (Linux; advice only, never an error). Null when out of
+// memory; give it back with std::free. Used here and by the GEMM's pack buffers.
+inline void* huge_page_alloc(size_t size, size_t advised) {
+  void* p = nullptr;
+  if (posix_memalign(&p, kHugePage, size) != 0) return nullptr;
+#if defined(__linux__)
+  madvise(p, advised / kHugePage * kHugePage, MADV_HUGEPAGE);
+#else
+  (void)advised;
+#endif
+  return p;
+}
+
 class CachingAllocator {
  public:
   ~CachingAllocator() { empty_cache(); }
@@ -94,17 +110,9 @@ class CachingAllocator {
     return (bytes + step - 1) / step * step;
   }
 
-  static constexpr size_t kHugePage = size_t(2) << 20;
-
   // A new block of `size` bytes for a request of `bytes` (null when out of memory).
   static void* fresh(size_t size, size_t bytes) {
-    if (size < kHugePage) return std::aligned_alloc(64, size);
-    void* p = nullptr;
-    if (posix_memalign(&p, kHugePage, size) != 0) return nullptr;
-#if defined(__linux__)
-    madvise(p, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);  // advice only: no error if refused
-#endif
-    return p;
+    return size < kHugePage ? std::aligned_alloc(64, size) : huge_page_alloc(size, bytes);
   }
 
   void count_live(size_t size) {  // with mu_ held

@@ -37,10 +37,8 @@
 #include <cstdlib>
 #include <new>
 #include <utility>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
+#include "allocator.hpp"
 #include "thread_pool.hpp"
 
 namespace ganlib::kernels::avx512 {
@@ -92,14 +90,11 @@ struct PackBuffer {
   float* get(size_t need) {
     if (need > n) {
       std::free(p);
-      constexpr size_t kHuge = size_t(2) << 20;
+      using cpu_detail::kHugePage;
       const size_t bytes = need * sizeof(float);
       if (bytes >= (size_t(256) << 10)) {
-        const size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-        p = static_cast<float*>(std::aligned_alloc(kHuge, rounded));
-#if defined(__linux__)
-        if (p) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: no error if refused
-#endif
+        const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+        p = static_cast<float*>(cpu_detail::huge_page_alloc(rounded, rounded));
       } else {
         p = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
       }
